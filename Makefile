@@ -1,0 +1,79 @@
+# The workbook's commands. `make lab` to learn, `make test` to check. Both build the venv when it is missing.
+#   make test PYTHON=python3.12   builds and tests a separate venv (.venv-3.12) with that interpreter.
+
+PYTHON ?= python3
+# The default interpreter gets .venv; any other gets .venv-<its X.Y>, so several can live side by side.
+PYVER := $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null)
+ifeq ($(PYVER),)
+$(error $(PYTHON) was not found: install Python 3.11-3.13 or pass PYTHON=/path/to/python3.X)
+endif
+ifeq ($(origin PYTHON),file)
+VENV ?= .venv
+else ifeq ($(origin PYTHON),default)
+VENV ?= .venv
+else
+VENV ?= .venv-$(PYVER)
+endif
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NBVAL := -p nbval --nbval --nbval-current-env --sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+LINT_TOOL := ../shared/tools/notebook_lint.py
+export PYTHONDONTWRITEBYTECODE := 1
+# Matplotlib needs no screen; the kernel and pytest share this.
+export MPLBACKEND := Agg
+
+.PHONY: help venv lab test unit nbval notebooks lint lock bench clean
+
+help:
+	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
+	@echo "make test       unit tests + strict nbval on every notebook"
+	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
+	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook lint"
+	@echo "make bench      run the benchmark scripts (prints ratios)"
+	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
+	@echo "make clean      remove venvs, caches and generated data"
+
+venv: $(STAMP)
+
+# Rebuilt when the lock or the project metadata change.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11-3.13 is needed, $(PYTHON) is %d.%d" % v)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	# The kernel notebooks ask for ("python3") is this venv's own Python.
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (async workbook)" >/dev/null
+	touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: unit nbval
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest -q $(NBVAL) $(NOTEBOOKS)
+
+# Stored outputs come only from here: each notebook from a fresh kernel, top to bottom, in order.
+notebooks: $(STAMP)
+	$(BIN)/python -m support.notebook_runner $(NOTEBOOKS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check support tests benchmarks notebooks
+	$(BIN)/ruff format --check support tests benchmarks
+	@if [ -f $(LINT_TOOL) ]; then $(BIN)/python $(LINT_TOOL) notebooks; else echo "($(LINT_TOOL) not found: skipped)"; fi
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lock:
+	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf .venv .venv-* .pytest_cache .ruff_cache build *.egg-info support/*.egg-info
+	find . -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf .cache
