@@ -17,11 +17,11 @@ endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-NBVAL := -p nbval --nbval --nbval-current-env --sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 LINT_TOOL := ../shared/tools/notebook_lint.py
 export PYTHONDONTWRITEBYTECODE := 1
-# Matplotlib needs no screen; the kernel and pytest share this.
-export MPLBACKEND := Agg
+# Kernelspecs from this venv win over any the user installed elsewhere.
+export JUPYTER_PREFER_ENV_PATH := 1
 
 .PHONY: help venv lab test unit nbval notebooks lint lock bench clean
 

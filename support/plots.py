@@ -1,0 +1,157 @@
+"""The workbook's charts: sequential-vs-concurrent bars, task timelines, requests in flight.
+
+Each function returns a matplotlib ``Figure`` sized for a narrow notebook column (about 6.4 inches wide)
+and drawn in one house style. Notebooks show them as PNG (the inline backend's default): nbval skips
+images, while SVG would be compared as text and fail. :func:`save_png` writes one to disk for tests
+and benchmark reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+if matplotlib.get_backend().lower() not in {"agg", "module://matplotlib_inline.backend_inline"}:
+    # Scripts, tests and CI have no screen; the notebook kernel keeps its inline backend.
+    matplotlib.use("Agg", force=False)
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .timing import Span, format_duration  # noqa: E402
+
+__all__ = ["bar_chart", "timeline_chart", "in_flight_chart", "in_flight_counts", "save_png", "WIDTH"]
+
+WIDTH = 6.4  # inches: fits a JupyterLab column without horizontal scrolling
+_STATUS_COLOURS = {"ok": "#4C72B0", "error": "#C44E52", "timeout": "#DD8452", "not found": "#8C8C8C"}
+_BAR_COLOURS = ["#8C8C8C", "#4C72B0", "#55A868", "#DD8452", "#8172B3", "#C44E52"]
+
+
+def _figure(height: float) -> tuple[Figure, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def bar_chart(
+    timings: Mapping[str, float],
+    title: str = "Wall-clock time",
+    *,
+    unit: str = "s",
+    baseline: str | None = None,
+) -> Figure:
+    """Horizontal bars, one per approach, each labelled with its duration.
+
+    With ``baseline`` (one of the keys), each other bar also shows how many times faster it was.
+    """
+    if not timings:
+        raise ValueError("bar_chart needs at least one timing")
+    if baseline is not None and baseline not in timings:
+        raise KeyError(f"baseline {baseline!r} is not one of {list(timings)}")
+    names = list(timings)
+    values = [float(timings[n]) for n in names]
+    fig, ax = _figure(0.6 + 0.45 * len(names))
+    colours = [_BAR_COLOURS[i % len(_BAR_COLOURS)] for i in range(len(names))]
+    bars = ax.barh(names, values, color=colours)
+    ax.invert_yaxis()  # first approach on top, the order the lesson introduced them
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_title(title, loc="left")
+    ax.set_xlim(0, max(values) * 1.35 or 1)
+    for name, bar, value in zip(names, bars, values, strict=True):
+        label = format_duration(value) if unit == "s" else f"{value:.2f} {unit}"
+        if baseline is not None and name != baseline and value > 0:
+            label += f"  ({timings[baseline] / value:.1f}× faster)"
+        ax.annotate(
+            label,
+            (value, bar.get_y() + bar.get_height() / 2),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    return fig
+
+
+def timeline_chart(spans: Sequence[Span], title: str = "Who ran when", *, max_rows: int = 40) -> Figure:
+    """A Gantt chart: one row per span from its start to its end, coloured by status.
+
+    Beyond ``max_rows`` spans the rows are packed into lanes (a new lane only when every lane is busy), so
+    hundreds of requests still fit in a column.
+    """
+    if not spans:
+        raise ValueError("timeline_chart needs at least one span")
+    ordered = sorted(spans, key=lambda s: (s.start, s.name))
+    lanes = list(range(len(ordered))) if len(ordered) <= max_rows else _pack_lanes(ordered)
+    n_lanes = max(lanes) + 1
+    fig, ax = _figure(min(1.0 + 0.22 * n_lanes, 7.0))
+    for span, lane in zip(ordered, lanes, strict=True):
+        colour = _STATUS_COLOURS.get(span.status, _STATUS_COLOURS["error"])
+        ax.barh(lane, max(span.duration, 1e-3), left=span.start, height=0.7, color=colour)
+    if len(ordered) <= max_rows:
+        ax.set_yticks(range(len(ordered)), [s.name for s in ordered], fontsize=8)
+    else:
+        ax.set_ylabel(f"{len(ordered)} tasks in {n_lanes} lanes")
+        ax.set_yticks([])
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds since start")
+    ax.set_title(title, loc="left")
+    statuses = sorted({s.status for s in ordered})
+    if statuses != ["ok"]:
+        handles = [
+            plt.Rectangle((0, 0), 1, 1, color=_STATUS_COLOURS.get(s, _STATUS_COLOURS["error"]))
+            for s in statuses
+        ]
+        ax.legend(handles, statuses, loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+def _pack_lanes(ordered: Sequence[Span]) -> list[int]:
+    lane_ends: list[float] = []
+    lanes = []
+    for span in ordered:
+        for lane, end in enumerate(lane_ends):
+            if end <= span.start:
+                lane_ends[lane] = span.end
+                lanes.append(lane)
+                break
+        else:
+            lane_ends.append(span.end)
+            lanes.append(len(lane_ends) - 1)
+    return lanes
+
+
+def in_flight_counts(spans: Sequence[Span]) -> tuple[list[float], list[int]]:
+    """The step function behind :func:`in_flight_chart`: times and how many spans were open just after."""
+    events = sorted([(s.start, 1) for s in spans] + [(s.end, -1) for s in spans], key=lambda e: (e[0], e[1]))
+    times, counts, level = [0.0], [0], 0
+    for when, change in events:
+        level += change
+        times.append(when)
+        counts.append(level)
+    return times, counts
+
+
+def in_flight_chart(spans: Sequence[Span], title: str = "Requests in flight") -> Figure:
+    """How many spans (requests) were open at each moment: the shape of concurrency over time."""
+    if not spans:
+        raise ValueError("in_flight_chart needs at least one span")
+    times, counts = in_flight_counts(spans)
+    fig, ax = _figure(2.6)
+    ax.step(times, counts, where="post", color=_STATUS_COLOURS["ok"])
+    ax.fill_between(times, counts, step="post", alpha=0.25, color=_STATUS_COLOURS["ok"])
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel("in flight")
+    ax.set_ylim(0, max(counts) * 1.15 + 1)
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def save_png(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
+    """Write ``fig`` as PNG and close it (so scripts do not accumulate open figures)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=dpi)
+    plt.close(fig)
+    return path

@@ -1,0 +1,86 @@
+"""The charts, drawn from fake timings so the tests are fast and exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from support import plots  # noqa: E402
+from support.timing import Span  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_bar_chart_labels_each_bar_with_duration_and_speedup(tmp_path: Path) -> None:
+    fig = plots.bar_chart({"sequential": 10.0, "concurrent": 1.0}, baseline="sequential")
+    labels = _texts(fig)
+    assert "10.00 s" in labels
+    assert "1.00 s  (10.0× faster)" in labels
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["sequential", "concurrent"]
+    assert fig.get_size_inches()[0] == pytest.approx(plots.WIDTH)
+    path = plots.save_png(fig, tmp_path / "bars.png")
+    assert path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_bar_chart_rejects_empty_and_unknown_baseline() -> None:
+    with pytest.raises(ValueError):
+        plots.bar_chart({})
+    with pytest.raises(KeyError):
+        plots.bar_chart({"a": 1.0}, baseline="b")
+
+
+def test_timeline_chart_one_row_per_task_in_start_order(tmp_path: Path) -> None:
+    spans = [Span("late", 0.5, 1.0), Span("early", 0.0, 1.0), Span("failed", 0.2, 0.4, "error")]
+    fig = plots.timeline_chart(spans)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["early", "failed", "late"]
+    bars = ax.patches
+    assert [(b.get_x(), round(b.get_width(), 6)) for b in bars] == [(0.0, 1.0), (0.2, 0.2), (0.5, 0.5)]
+    assert ax.get_legend() is not None, "mixed statuses need a legend"
+    assert plots.save_png(fig, tmp_path / "t.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_timeline_chart_packs_many_tasks_into_lanes() -> None:
+    # 100 back-to-back tasks in two interleaved chains need exactly 2 lanes.
+    spans = [Span(f"a{i}", i, i + 1) for i in range(50)] + [
+        Span(f"b{i}", i + 0.5, i + 1.5) for i in range(50)
+    ]
+    fig = plots.timeline_chart(spans, max_rows=20)
+    ax = fig.axes[0]
+    assert {round(b.get_y() + b.get_height() / 2) for b in ax.patches} == {0, 1}
+    assert "100 tasks in 2 lanes" in ax.get_ylabel()
+
+
+def test_in_flight_counts_follow_starts_and_ends() -> None:
+    spans = [Span("a", 0.0, 2.0), Span("b", 1.0, 3.0), Span("c", 2.0, 2.5)]
+    times, counts = plots.in_flight_counts(spans)
+    # At t=2.0 "a" ends before "c" starts, so the level never reaches 3.
+    assert list(zip(times, counts, strict=True)) == [
+        (0.0, 0),
+        (0.0, 1),
+        (1.0, 2),
+        (2.0, 1),
+        (2.0, 2),
+        (2.5, 1),
+        (3.0, 0),
+    ]
+    assert max(counts) == 2
+
+
+def test_in_flight_chart_and_empty_inputs() -> None:
+    fig = plots.in_flight_chart([Span("a", 0.0, 1.0)])
+    assert fig.axes[0].get_ylabel() == "in flight"
+    for chart in (plots.timeline_chart, plots.in_flight_chart):
+        with pytest.raises(ValueError):
+            chart([])
