@@ -1,0 +1,57 @@
+"""The pre-flight check reports what it sees and says how to fix what is wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import envcheck
+
+
+def test_this_test_run_is_in_the_project_env() -> None:
+    # make test runs pytest from the repo's venv, so the check must recognise it.
+    if Path(sys.prefix).resolve().parent != envcheck.REPO:
+        pytest.skip("not running from the workbook's venv")
+    assert envcheck.in_project_env()
+    assert all(check.ok for check in envcheck.checks()), [c for c in envcheck.checks() if not c.ok]
+
+
+def test_checks_cover_every_runtime_requirement() -> None:
+    names = {check.name for check in envcheck.checks()}
+    assert {"Python", "project environment", "httpx", "matplotlib", "uvicorn"} <= names
+
+
+def test_a_foreign_interpreter_is_reported_with_a_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "prefix", "/opt/some/other/env")
+    monkeypatch.delenv("CONDA_DEFAULT_ENV", raising=False)
+    assert not envcheck.in_project_env()
+    env_check = next(c for c in envcheck.checks() if c.name == "project environment")
+    assert not env_check.ok and "make lab" in env_check.fix
+
+
+def test_the_conda_env_counts_as_the_project_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "prefix", "/opt/conda/envs/async-workbook")
+    assert envcheck.in_project_env()
+
+
+def test_old_and_missing_packages_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        envcheck, "_requirements", lambda: [("httpx", "99.0"), ("no-such-package-xyz", "1.0")]
+    )
+    rows = {c.name: c for c in envcheck.checks()}
+    assert not rows["httpx"].ok and rows["no-such-package-xyz"].found == "missing"
+
+
+def test_unsupported_python_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(envcheck, "SUPPORTED_PYTHON", ((3, 99), (3, 100)))
+    assert not next(c for c in envcheck.checks() if c.name == "Python").ok
+
+
+def test_cli_exit_status_follows_the_checks() -> None:
+    done = subprocess.run([sys.executable, "-m", "support.envcheck"], capture_output=True, text=True)
+    all_ok = all(c.ok for c in envcheck.checks())
+    assert (done.returncode == 0) == all_ok
+    assert ("All checks passed." in done.stdout) == all_ok

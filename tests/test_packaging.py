@@ -1,0 +1,86 @@
+"""One list of requirements: pyproject.toml declares, requirements.lock pins, environment.yml reuses both."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip().lower().replace("_", "-")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        if match:
+            pins[_name(match.group(1))] = match.group(2)
+    return pins
+
+
+def _declared() -> list[str]:
+    project = _pyproject()["project"]
+    return list(project["dependencies"]) + [
+        r for extra in project["optional-dependencies"].values() for r in extra
+    ]
+
+
+def test_lock_pins_every_declared_requirement_within_its_bounds() -> None:
+    pins = _lock()
+    for requirement in _declared():
+        name = _name(requirement)
+        assert name in pins, f"{name} is declared in pyproject.toml but not pinned: run `make lock`"
+        bound = re.search(r">=\s*([\w.]+)", requirement)
+        if bound:
+            assert _version(pins[name]) >= _version(bound.group(1)), (
+                f"{name}=={pins[name]} is below {requirement}"
+            )
+
+
+def test_every_lock_line_is_an_exact_pin() -> None:
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            assert "==" in line, f"not pinned: {line!r}"
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    python = [d for d in deps if isinstance(d, str) and d.startswith("python")]
+    assert python, "environment.yml must pin the Python version"
+    requires = _pyproject()["project"]["requires-python"]
+    assert python[0].removeprefix("python").replace(" ", "") == requires.replace(" ", ""), (
+        f"environment.yml says {python[0]}, pyproject.toml says requires-python {requires}"
+    )
+    assert "pip" in deps
+    pip_section = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
+    # The same pins as `make`, and the project itself with its dev tools: nothing listed twice.
+    assert "-r requirements.lock" in pip_section
+    assert any(line.startswith("-e .") and "dev" in line for line in pip_section), pip_section
+    extra = [line for line in pip_section if not line.startswith("-")]
+    assert not extra, f"list packages in pyproject.toml, not in environment.yml: {extra}"
+
+
+def test_supported_pythons_agree_everywhere() -> None:
+    from support.envcheck import SUPPORTED_PYTHON
+
+    requires = _pyproject()["project"]["requires-python"]
+    (low_major, low_minor), (high_major, high_minor) = SUPPORTED_PYTHON
+    assert f">={low_major}.{low_minor}" in requires
+    assert f"<{high_major}.{high_minor + 1}" in requires
+    ruff_target = _pyproject()["tool"]["ruff"]["target-version"]
+    assert ruff_target == f"py{low_major}{low_minor}"
