@@ -1,0 +1,461 @@
+"""A small authoritative DNS server on 127.0.0.1, so the chapter's domain probes run offline.
+
+The chapter checks whether ``<keyword>.dev`` names are registered by asking the real DNS. This workbook
+has no internet, so this module *is* that DNS: a real UDP server that speaks the real wire protocol
+(messages parsed and built with dnspython), served by an asyncio ``DatagramProtocol`` so that many
+queries are answered concurrently. Lessons resolve names through it with :func:`probe` and
+:func:`multi_probe`, which use dnspython's asyncio resolver the way the chapter uses
+``loop.getaddrinfo``.
+
+The zone (which names exist)
+    Only names ``<keyword>.<tld>`` can exist, where ``<keyword>`` is a Python keyword
+    (``keyword.kwlist``, lower-cased) and ``<tld>`` is one of :data:`KEYWORD_TLDS`. Like the real world,
+    some are taken and some are free: a name exists when the first two bytes of the SHA-256 of the name
+    (e.g. ``b"if.dev"``), read as a number in ``[0, 65536)``, fall below ``TAKEN[tld] * 65536``. So every
+    ``.com`` keyword exists, most ``.dev`` ones do, about half the ``.net`` ones do. The rule is fixed
+    (no randomness), so every run and every machine sees the same zone; :func:`existing_names` and
+    :func:`missing_names` list it.
+
+Answers
+    An existing name has one A record in TEST-NET-1 (``192.0.2.N``, RFC 5737: documentation addresses
+    that route nowhere), N derived from the same hash (:func:`address_for`). Other query types for an
+    existing name get NOERROR with an empty answer ("no data"); every other name gets NXDOMAIN.
+    Datagrams that are not DNS queries get FORMERR when their 12-byte header is readable, otherwise they
+    are dropped; responses (QR bit set) are never answered, so two servers cannot ping-pong.
+
+Delay
+    ``--delay 0.2`` (fixed) or ``--delay 0.05:0.3`` (uniform range) holds each answer back, to make
+    concurrency visible. The wait is scheduled with ``loop.call_later``: the loop keeps serving other
+    queries meanwhile. With ``--seed`` the delay of a name is a pure function of (seed, name), so the
+    same name is always equally slow and a run's completion order is reproducible even though queries
+    arrive in a different order each time.
+
+Run it: ``python -m support.dns_server [--port 8053] [--delay 0.05:0.3] [--seed 1]``. The default port is
+8053 ("53 with 80 in front", as 8080 is for 80): unprivileged, and not 5353, which mDNS daemons hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import hashlib
+import ipaddress
+import keyword
+import random
+import signal
+import socket
+import struct
+import sys
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeAlias, cast
+from urllib.parse import urlsplit
+
+import dns.asyncresolver
+import dns.flags
+import dns.message
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+import dns.rrset
+
+if TYPE_CHECKING:
+    from support.services import Service
+
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_URL",
+    "KEYWORD_TLDS",
+    "PROBE_TIMEOUT",
+    "TAKEN",
+    "HasAddress",
+    "ProbeTimeout",
+    "Result",
+    "ServerSpec",
+    "address_for",
+    "answer",
+    "delay_for",
+    "existing_names",
+    "keyword_names",
+    "main",
+    "missing_names",
+    "multi_probe",
+    "parse_delay",
+    "probe",
+    "resolver_for",
+    "serve",
+    "server_address",
+    "start",
+]
+
+DEFAULT_PORT = 8053
+DEFAULT_URL = f"dns://127.0.0.1:{DEFAULT_PORT}"
+KEYWORD_TLDS: tuple[str, ...] = ("dev", "org", "com", "net")
+# Share of keyword names that are registered, per TLD: .com is sold out, .net half free.
+TAKEN: dict[str, float] = {"dev": 0.8, "org": 0.6, "com": 1.0, "net": 0.5}
+TTL = 300
+# A real query is under 300 bytes; anything far bigger is abuse, answered with FORMERR.
+MAX_QUERY_SIZE = 4096
+PROBE_TIMEOUT = 5.0
+RECEIVE_BUFFER = 4 * 1024 * 1024  # the kernel caps it at net.core.rmem_max; any raise helps
+_HEADER = struct.Struct("!HH")  # id, flags: the part of a header needed to answer FORMERR
+_MAX_DELAY = 60.0
+
+
+# --- the zone --------------------------------------------------------------------------------------------
+
+
+def _digest(name: str) -> bytes:
+    return hashlib.sha256(name.encode("ascii", "backslashreplace")).digest()
+
+
+def keyword_names(tld: str | None = None) -> list[str]:
+    """Every ``<keyword>.<tld>`` candidate, registered or not, in kwlist order then TLD order."""
+    tlds = KEYWORD_TLDS if tld is None else (tld.strip(".").lower(),)
+    return [f"{kw.lower()}.{t}" for t in tlds for kw in keyword.kwlist]
+
+
+def address_for(name: str) -> str | None:
+    """The A record of ``name`` in this zone, or None when the name does not exist."""
+    name = name.rstrip(".").lower()
+    label, _, tld = name.rpartition(".")
+    if tld not in TAKEN or label not in {kw.lower() for kw in keyword.kwlist}:
+        return None
+    digest = _digest(name)
+    if int.from_bytes(digest[:2], "big") >= TAKEN[tld] * 65536:
+        return None
+    return f"192.0.2.{1 + digest[2] % 254}"  # 1..254: never the network or broadcast address
+
+
+def existing_names(tld: str | None = None) -> list[str]:
+    """The registered keyword names (all TLDs, or one): those that answer an A record."""
+    return [name for name in keyword_names(tld) if address_for(name) is not None]
+
+
+def missing_names(tld: str | None = None) -> list[str]:
+    """The keyword names that are free: the server answers NXDOMAIN for them."""
+    return [name for name in keyword_names(tld) if address_for(name) is None]
+
+
+def _soa(tld: str) -> dns.rrset.RRset:
+    # The zone's SOA in the authority section tells resolvers how long a "no" may be cached, as real servers do.
+    return dns.rrset.from_text(
+        f"{tld}.", TTL, "IN", "SOA", f"ns.{tld}. hostmaster.{tld}. 1 3600 600 86400 {TTL}"
+    )
+
+
+def answer(query: dns.message.Message) -> dns.message.Message:
+    """The response to one parsed query: A record, empty NOERROR, NXDOMAIN, or an error code."""
+    response = dns.message.make_response(query)
+    if query.opcode() != dns.opcode.QUERY:
+        response.set_rcode(dns.rcode.NOTIMP)
+        return response
+    if len(query.question) != 1:  # zero or several questions: no server answers those
+        response.set_rcode(dns.rcode.FORMERR)
+        return response
+    question = query.question[0]
+    if question.rdclass != dns.rdataclass.IN:
+        response.set_rcode(dns.rcode.REFUSED)
+        return response
+    name = question.name.to_text(omit_final_dot=True).lower()
+    tld = name.rpartition(".")[2]
+    address = address_for(name)
+    if tld in TAKEN:
+        response.flags |= dns.flags.AA  # we are the authority for these TLDs
+    if address is None:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+    elif question.rdtype in (dns.rdatatype.A, dns.rdatatype.ANY):
+        response.answer.append(dns.rrset.from_text(question.name, TTL, "IN", "A", address))
+    if not response.answer and tld in TAKEN:
+        response.authority.append(_soa(tld))
+    return response
+
+
+def _formerr(data: bytes) -> bytes | None:
+    """FORMERR for a datagram whose header is readable, None (drop it) when even that is impossible."""
+    if len(data) < 12:
+        return None
+    query_id, flags = _HEADER.unpack_from(data)
+    if flags & dns.flags.QR:
+        return None  # a response, not a query: answering it could start a loop between two servers
+    message = dns.message.Message(id=query_id)
+    message.flags = dns.flags.QR | (flags & 0x7900)  # echo the opcode and RD bits, as RFC 1035 asks
+    message.set_rcode(dns.rcode.FORMERR)
+    return message.to_wire()
+
+
+# --- delays ----------------------------------------------------------------------------------------------
+
+
+def parse_delay(text: str | float | tuple[float, float] | None) -> tuple[float, float]:
+    """``"0.2"`` -> (0.2, 0.2), ``"0.05:0.3"`` -> (0.05, 0.3); None -> no delay. Raises ValueError."""
+    if text is None:
+        return (0.0, 0.0)
+    if isinstance(text, tuple):
+        low, high = (float(x) for x in text)
+    elif isinstance(text, (int, float)):
+        low = high = float(text)
+    else:
+        first, sep, second = text.partition(":")
+        low = float(first)
+        high = float(second) if sep else low
+    if not 0.0 <= low <= high <= _MAX_DELAY:
+        raise ValueError(f"delay must be SECONDS or LOW:HIGH with 0 <= LOW <= HIGH <= {_MAX_DELAY:g}")
+    return (low, high)
+
+
+def delay_for(name: str, delay: tuple[float, float], seed: int | None = None) -> float:
+    """Seconds to hold back the answer for ``name``: seeded means a fixed function of (seed, name)."""
+    low, high = delay
+    if low == high:
+        return low
+    if seed is None:
+        return random.uniform(low, high)
+    # Keyed by name, not by arrival order: concurrent queries arrive in a different order every run.
+    return random.Random(f"{seed}:{name.rstrip('.').lower()}").uniform(low, high)
+
+
+# --- the server ------------------------------------------------------------------------------------------
+
+
+class _DNSProtocol(asyncio.DatagramProtocol):
+    """Answers each datagram on arrival; a delayed answer is a timer, so the loop never waits."""
+
+    def __init__(self, delay: tuple[float, float], seed: int | None, verbose: bool) -> None:
+        self.delay = delay
+        self.seed = seed
+        self.verbose = verbose
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # A cast, not an isinstance check: on Python 3.11 the selector transport does not subclass it.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | bytes, int]) -> None:
+        try:
+            if len(data) > MAX_QUERY_SIZE:
+                raise ValueError(f"{len(data)} bytes is too big for a query")
+            query = dns.message.from_wire(data)
+        except (
+            Exception
+        ) as exc:  # any parse failure is the sender's fault: reply FORMERR or drop, keep serving
+            self._log(f"{addr}: bad datagram ({type(exc).__name__}, {len(data)} bytes)")
+            if (reply := _formerr(data)) is not None:
+                self._send(reply, addr)
+            return
+        if query.flags & dns.flags.QR:
+            return  # a response sent to us: never answer, see _formerr
+        try:
+            response = answer(query)
+        except Exception as exc:  # a bug here must cost one answer (SERVFAIL), not the server
+            self._log(f"{addr}: SERVFAIL: {exc!r}")
+            response = dns.message.make_response(query)
+            response.set_rcode(dns.rcode.SERVFAIL)
+        name = query.question[0].name.to_text() if query.question else ""
+        wait = delay_for(name, self.delay, self.seed)
+        self._log(f"{addr}: {name} -> {dns.rcode.to_text(response.rcode())} after {wait:.3f} s")
+        reply = response.to_wire()
+        if wait > 0:
+            asyncio.get_running_loop().call_later(wait, self._send, reply, addr)
+        else:
+            self._send(reply, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        # E.g. ICMP "port unreachable" after a client gave up: nothing to do but note it.
+        self._log(f"socket error: {exc!r}")
+
+    def _send(self, reply: bytes, addr: tuple[str | bytes, int]) -> None:
+        if self.transport is not None and not self.transport.is_closing():  # a late timer after shutdown
+            self.transport.sendto(reply, addr)
+
+    def _log(self, message: str) -> None:
+        if self.verbose:
+            print(message, file=sys.stderr, flush=True)
+
+
+async def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    delay: tuple[float, float] = (0.0, 0.0),
+    seed: int | None = None,
+    verbose: bool = False,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve DNS until ``stop`` is set (or the task is cancelled); prints the URL line once bound."""
+    loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        # A burst of queries overflows the default ~200 KB buffer (~200 datagrams) and the kernel drops the rest.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    transport, _ = await loop.create_datagram_endpoint(lambda: _DNSProtocol(delay, seed, verbose), sock=sock)
+    try:
+        bound_host, bound_port = transport.get_extra_info("sockname")[:2]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        print(f"Serving DNS on dns://{shown}:{bound_port}", flush=True)
+        low, high = delay
+        how = "no delay" if high == 0 else f"delay {low:g}" + ("" if low == high else f"..{high:g}") + " s"
+        print(f"zone: {len(existing_names())} names under .{' .'.join(KEYWORD_TLDS)}; {how}", flush=True)
+        await (stop or asyncio.Event()).wait()
+    finally:
+        transport.close()
+
+
+def _loopback(host: str) -> str:
+    # This server is a teaching prop: it must never be reachable from another machine.
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{host!r} is not an IP address; use 127.0.0.1 or ::1") from None
+    if not address.is_loopback:
+        raise argparse.ArgumentTypeError(
+            f"{host} is not a loopback address; this server only serves 127.0.0.1"
+        )
+    return host
+
+
+def _delay_arg(text: str) -> tuple[float, float]:
+    try:
+        return parse_delay(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m support.dns_server",
+        description="Authoritative DNS over UDP for <python keyword>.{dev,org,com,net}, on loopback only.",
+    )
+    parser.add_argument(
+        "--host", type=_loopback, default="127.0.0.1", help="loopback address (default %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="UDP port; 0 picks a free one (default %(default)s)"
+    )
+    parser.add_argument(
+        "--delay",
+        type=_delay_arg,
+        default=(0.0, 0.0),
+        metavar="S|LOW:HIGH",
+        help="hold each answer back (seconds)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="make LOW:HIGH delays reproducible per name")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every query to stderr")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point: serve until SIGTERM or SIGINT, then exit 0."""
+    args = _parser().parse_args(argv)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)  # a clean stop: close the socket, exit 0
+        await serve(args.host, args.port, args.delay, args.seed, args.verbose, stop)
+
+    try:
+        asyncio.run(run())
+    except OSError as exc:  # typically "address already in use"
+        print(f"dns_server: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def start(delay: str | float | tuple[float, float] | None = None, seed: int | None = None) -> Service:
+    """Run the server in the background via ``support.services`` (once per set of options)."""
+    from support import services  # imported late: the server process itself never needs it
+
+    args: list[str] = []
+    if delay is not None:
+        low, high = parse_delay(delay)  # fail here, in the notebook, not in the subprocess
+        args += ["--delay", f"{low!r}" if low == high else f"{low!r}:{high!r}"]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    return services.start("support.dns_server", *args)
+
+
+# --- the client side used by the lessons ----------------------------------------------------------------
+
+
+class HasAddress(Protocol):
+    """Anything with ``host`` and ``port``, such as ``support.services.Service``."""
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
+
+
+# Where a probe sends its queries: a Service, "dns://127.0.0.1:PORT", or ("127.0.0.1", PORT).
+ServerSpec: TypeAlias = "HasAddress | str | tuple[str, int]"
+
+
+class Result(NamedTuple):
+    """A probe's outcome; a named tuple reads well when printed and still unpacks like the chapter's pair."""
+
+    domain: str
+    found: bool
+
+
+class ProbeTimeout(TimeoutError):
+    """The DNS server did not answer in time (is it running? is the delay longer than PROBE_TIMEOUT?)."""
+
+
+def server_address(server: ServerSpec) -> tuple[str, int]:
+    """(host, port) from a Service, a ``dns://host:port`` URL, or a (host, port) pair."""
+    if isinstance(server, str):
+        parts = urlsplit(server if "://" in server else f"dns://{server}")
+        return (parts.hostname or "127.0.0.1", parts.port or DEFAULT_PORT)
+    if isinstance(server, tuple):
+        host, port = server
+        return (host, int(port))
+    return (server.host, int(server.port))
+
+
+@functools.lru_cache(maxsize=32)
+def _resolver(host: str, port: int) -> dns.asyncresolver.Resolver:
+    resolver = dns.asyncresolver.Resolver(configure=False)  # ignore /etc/resolv.conf: ask only our server
+    resolver.nameservers = [host]
+    resolver.port = port
+    # One try with the whole budget: loopback loses nothing, and a retry would only re-ask a slow server.
+    resolver.timeout = resolver.lifetime = PROBE_TIMEOUT
+    return resolver
+
+
+def resolver_for(server: ServerSpec) -> dns.asyncresolver.Resolver:
+    """A dnspython asyncio resolver that asks only ``server`` (one shared instance per address)."""
+    return _resolver(*server_address(server))
+
+
+async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:
+    """Does ``domain`` resolve? Awaiting the resolver frees the loop to run other probes meanwhile."""
+    resolver = resolver_for(server)
+    try:
+        await resolver.resolve(domain, "A")
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return Result(domain, False)
+    except dns.resolver.LifetimeTimeout as exc:
+        raise ProbeTimeout(f"no DNS answer for {domain!r} from {server} in {resolver.lifetime} s") from exc
+    return Result(domain, True)
+
+
+async def multi_probe(domains: Iterable[str], server: ServerSpec = DEFAULT_URL) -> AsyncIterator[Result]:
+    """Probe all ``domains`` at once; yield each Result as soon as its answer arrives."""
+    coros = [probe(domain, server) for domain in domains]
+    for coro in asyncio.as_completed(coros):
+        yield await coro
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,337 @@
+"""The offline DNS server: real answers on the wire, concurrency under delay, robustness, and the probes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import dns.asyncquery
+import dns.flags
+import dns.message
+import dns.opcode
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+import pytest
+
+from support import dns_server, services
+from support.dns_server import Result
+
+REPO = Path(__file__).resolve().parent.parent
+DELAY = 0.2
+RANGE = (0.05, 0.5)
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def plain() -> Iterator[services.Service]:
+    service = dns_server.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def slow() -> Iterator[services.Service]:
+    service = dns_server.start(delay=DELAY)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[services.Service]:
+    service = dns_server.start(delay=RANGE, seed=SEED)
+    yield service
+    service.stop()
+
+
+def ask(service: services.Service, name: str, rdtype: str = "A") -> dns.message.Message:
+    return dns.query.udp(dns.message.make_query(name, rdtype), service.host, port=service.port, timeout=2)
+
+
+def send_raw(service: services.Service, payload: bytes, wait: float = 0.15) -> bytes | None:
+    """Send one datagram and return the reply, or None if none came within ``wait`` seconds."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(wait)
+        sock.sendto(payload, (service.host, service.port))
+        try:
+            return sock.recv(65535)
+        except TimeoutError:
+            return None
+
+
+# --- the zone ---------------------------------------------------------------------------------------------
+
+
+def test_zone_has_taken_and_free_keyword_names() -> None:
+    dev_found, dev_free = dns_server.existing_names("dev"), dns_server.missing_names("dev")
+    assert dev_found and dev_free and len(dev_found) > len(dev_free)
+    assert sorted(dev_found + dev_free) == sorted(dns_server.keyword_names("dev"))
+    assert dns_server.missing_names("com") == []
+    assert set(dns_server.KEYWORD_TLDS) == set(dns_server.TAKEN)
+    assert all(name.islower() for name in dns_server.existing_names())
+
+
+def test_zone_is_pinned() -> None:
+    # Lessons print these answers: a change to the rule must be a conscious one.
+    assert dns_server.address_for("if.dev") == dns_server.address_for("IF.DEV.") == "192.0.2.23"
+    assert dns_server.address_for("none.dev") is None
+    assert dns_server.address_for("python.org") is None
+    assert len(dns_server.existing_names()) == 90
+    assert len(dns_server.existing_names("dev")) == 24
+
+
+# --- answers on the wire ----------------------------------------------------------------------------------
+
+
+def test_url_line(plain: services.Service) -> None:
+    assert plain.url == f"dns://127.0.0.1:{plain.port}"
+    assert plain.output[0] == f"Serving DNS on {plain.url}"
+
+
+def test_existing_names_answer_their_a_record(plain: services.Service) -> None:
+    for name in dns_server.existing_names():
+        response = ask(plain, name)
+        assert response.rcode() == dns.rcode.NOERROR, name
+        assert response.flags & dns.flags.AA
+        [rrset] = response.answer
+        assert rrset.rdtype == dns.rdatatype.A
+        assert [rdata.address for rdata in rrset] == [dns_server.address_for(name)]
+
+
+def test_names_are_case_insensitive(plain: services.Service) -> None:
+    response = ask(plain, "If.DEV")
+    assert response.answer[0].name.to_text() == "If.DEV."  # the question's spelling is echoed
+    assert response.answer[0][0].address == dns_server.address_for("if.dev")
+
+
+@pytest.mark.parametrize(
+    "name", ["none.dev", "python.org", "if.invalid", "notakeyword.dev", "dev", "sub.if.dev"]
+)
+def test_unknown_names_are_nxdomain(plain: services.Service, name: str) -> None:
+    response = ask(plain, name)
+    assert response.rcode() == dns.rcode.NXDOMAIN
+    assert response.answer == []
+
+
+def test_nxdomain_in_our_tlds_carries_the_soa(plain: services.Service) -> None:
+    name = dns_server.missing_names("net")[0]
+    response = ask(plain, name)
+    assert response.rcode() == dns.rcode.NXDOMAIN
+    assert [rrset.rdtype for rrset in response.authority] == [dns.rdatatype.SOA]
+
+
+@pytest.mark.parametrize("rdtype", ["AAAA", "MX", "TXT"])
+def test_other_types_are_empty_noerror(plain: services.Service, rdtype: str) -> None:
+    response = ask(plain, "if.dev", rdtype)
+    assert response.rcode() == dns.rcode.NOERROR
+    assert response.answer == []
+    assert ask(plain, "none.dev", rdtype).rcode() == dns.rcode.NXDOMAIN
+
+
+# --- delays -------------------------------------------------------------------------------------------------
+
+
+def test_delay_applies(slow: services.Service) -> None:
+    t0 = time.perf_counter()
+    assert ask(slow, "if.dev").rcode() == dns.rcode.NOERROR
+    assert time.perf_counter() - t0 >= DELAY * 0.95
+
+
+@pytest.mark.asyncio
+async def test_delayed_answers_overlap(slow: services.Service) -> None:
+    names = [f"{kw}.dev" for kw in ["if", "none"] * 25]  # 50 queries, found and not found
+
+    async def one(name: str) -> dns.message.Message:
+        return await dns.asyncquery.udp(
+            dns.message.make_query(name, "A"), slow.host, port=slow.port, timeout=5
+        )
+
+    t0 = time.perf_counter()
+    async with asyncio.timeout(8):
+        responses = await asyncio.gather(*(one(name) for name in names))
+    elapsed = time.perf_counter() - t0
+    sequential = len(names) * DELAY
+    assert len(responses) == 50
+    assert elapsed >= DELAY * 0.95
+    assert elapsed / sequential < 0.25, f"{elapsed:.2f} s for 50 queries: the server waits one at a time"
+
+
+def test_seeded_delay_is_a_function_of_seed_and_name() -> None:
+    first = [dns_server.delay_for(name, RANGE, SEED) for name in dns_server.keyword_names()]
+    again = [dns_server.delay_for(name, RANGE, SEED) for name in reversed(dns_server.keyword_names())]
+    other = [dns_server.delay_for(name, RANGE, SEED + 1) for name in dns_server.keyword_names()]
+    assert first == again[::-1]
+    assert first != other
+    assert all(RANGE[0] <= d <= RANGE[1] for d in first)
+    assert len(set(first)) > len(first) // 2  # actually spread, not constant
+    assert dns_server.delay_for("IF.dev.", RANGE, SEED) == dns_server.delay_for("if.dev", RANGE, SEED)
+    assert dns_server.delay_for("if.dev", (0.3, 0.3)) == 0.3
+
+
+@pytest.mark.asyncio
+async def test_seeded_server_uses_the_seeded_delays(seeded: services.Service) -> None:
+    names = dns_server.keyword_names("org")[:8]
+
+    async def timed(name: str) -> float:
+        t0 = time.perf_counter()
+        await dns_server.probe(name, seeded)
+        return time.perf_counter() - t0
+
+    rtts = await asyncio.gather(*(timed(name) for name in names))
+    for name, rtt in zip(names, rtts, strict=True):
+        expected = dns_server.delay_for(name, RANGE, SEED)
+        assert expected - 0.01 <= rtt <= expected + 0.2, (name, expected, rtt)
+
+
+def test_parse_delay() -> None:
+    assert dns_server.parse_delay("0.2") == (0.2, 0.2)
+    assert dns_server.parse_delay("0.05:0.3") == (0.05, 0.3)
+    assert dns_server.parse_delay(None) == (0.0, 0.0)
+    for bad in ["-1", "0.3:0.1", "abc", "1:", "1000"]:
+        with pytest.raises(ValueError):
+            dns_server.parse_delay(bad)
+    with pytest.raises(ValueError):
+        dns_server.start(delay="0.5:0.1")  # refused before any process starts
+
+
+# --- garbage in -----------------------------------------------------------------------------------------
+
+
+def _header(query_id: int, flags: int, qdcount: int = 1) -> bytes:
+    return struct.pack("!HHHHHH", query_id, flags, qdcount, 0, 0, 0)
+
+
+_junk = bytearray(random.Random(1).randbytes(300))
+_junk[2] &= 0x7F  # QR clear: it looks like a query, so the header earns a FORMERR
+
+
+@pytest.mark.parametrize(
+    ("payload", "formerr_id"),
+    [
+        pytest.param(b"", None, id="empty"),
+        pytest.param(b"\x12\x34\x01", None, id="truncated-header"),
+        pytest.param(bytes(_junk), int.from_bytes(_junk[:2], "big"), id="random-bytes"),
+        pytest.param(_header(0x1234, 0x0100), 0x1234, id="question-missing"),
+        pytest.param(_header(0x4321, 0x0100) + b"\xff" * 65000, 0x4321, id="oversize"),
+        pytest.param(_header(0x5555, 0x8180) + b"\x00\x00\x01\x00\x01", None, id="a-response"),
+    ],
+)
+def test_garbage_is_rejected_and_the_server_keeps_serving(
+    plain: services.Service, payload: bytes, formerr_id: int | None
+) -> None:
+    reply = send_raw(plain, payload, wait=1.0 if formerr_id is not None else 0.15)
+    if formerr_id is None:
+        assert reply is None
+    else:
+        assert reply is not None
+        message = dns.message.from_wire(reply)
+        assert message.id == formerr_id
+        assert message.flags & dns.flags.QR
+        assert message.rcode() == dns.rcode.FORMERR
+    assert plain.alive
+    assert ask(plain, "if.dev").answer[0][0].address == dns_server.address_for("if.dev")
+
+
+def test_two_questions_get_formerr_and_other_opcodes_notimp(plain: services.Service) -> None:
+    query = dns.message.make_query("if.dev", "A")
+    query.question.append(dns.rrset.RRset(dns.message.make_query("in.dev", "A").question[0].name, 1, 1))
+    assert dns.message.from_wire(send_raw(plain, query.to_wire(), 1.0) or b"").rcode() == dns.rcode.FORMERR
+    notify = dns.message.make_query("if.dev", "SOA")
+    notify.set_opcode(dns.opcode.NOTIFY)
+    assert dns.message.from_wire(send_raw(plain, notify.to_wire(), 1.0) or b"").rcode() == dns.rcode.NOTIMP
+
+
+# --- probe and multi_probe ------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_probe_accepts_a_service_a_url_or_a_pair(plain: services.Service) -> None:
+    for server in (plain, plain.url, (plain.host, plain.port)):
+        assert await dns_server.probe("if.dev", server) == Result("if.dev", True)
+        assert await dns_server.probe("none.dev", server) == Result("none.dev", False)
+    assert await dns_server.probe("python.org", plain) == Result("python.org", False)
+
+
+def test_server_address() -> None:
+    assert dns_server.server_address("dns://127.0.0.1:5300") == ("127.0.0.1", 5300)
+    assert dns_server.server_address("127.0.0.1:5300") == ("127.0.0.1", 5300)
+    assert dns_server.server_address(("127.0.0.1", "5300")) == ("127.0.0.1", 5300)  # type: ignore[arg-type]
+    assert dns_server.server_address("dns://127.0.0.1") == ("127.0.0.1", dns_server.DEFAULT_PORT)
+
+
+@pytest.mark.asyncio
+async def test_multi_probe_yields_every_result_as_it_arrives(seeded: services.Service) -> None:
+    names = dns_server.keyword_names("dev")
+    results = [result async for result in dns_server.multi_probe(names, seeded)]
+    assert sorted(results) == sorted(Result(name, dns_server.address_for(name) is not None) for name in names)
+    # Completion order follows the seeded delays, not the order the names were given in.
+    delay = {name: dns_server.delay_for(name, RANGE, SEED) for name in names}
+    position = {result.domain: i for i, result in enumerate(results)}
+    assert [result.domain for result in results] != names
+    for a in names:
+        for b in names:
+            if delay[a] + 0.05 < delay[b]:  # clearly faster must come first; near-ties may swap
+                assert position[a] < position[b], (a, delay[a], b, delay[b])
+
+
+@pytest.mark.asyncio
+async def test_probe_times_out_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dns_server, "PROBE_TIMEOUT", 0.3)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, but never answers
+        silent.bind(("127.0.0.1", 0))
+        t0 = time.perf_counter()
+        with pytest.raises(dns_server.ProbeTimeout, match="no DNS answer for 'if.dev'"):
+            await dns_server.probe("if.dev", silent.getsockname())
+        assert time.perf_counter() - t0 < 2
+    assert issubclass(dns_server.ProbeTimeout, TimeoutError)
+
+
+# --- the command line -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "::", "example.com"])
+def test_refuses_non_loopback_hosts(host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        dns_server.main(["--host", host, "--port", "0"])
+    assert exit_info.value.code == 2
+    assert "loopback" in capsys.readouterr().err or host == "example.com"
+
+
+def test_busy_port_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        assert dns_server.main(["--port", str(taken.getsockname()[1])]) == 1
+    assert "cannot serve" in capsys.readouterr().err
+
+
+def test_cli_help() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "support.dns_server", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0
+    for option in ("--host", "--port", "--delay", "--seed"):
+        assert option in done.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stops_cleanly_on_signals(sig: signal.Signals) -> None:
+    service = services.start("support.dns_server", "--seed", str(1000 + sig))  # its own process
+    try:
+        assert ask(service, "if.dev").rcode() == dns.rcode.NOERROR
+        service.process.send_signal(sig)
+        assert service.process.wait(5) == 0
+    finally:
+        service.stop()
