@@ -74,7 +74,13 @@ def bar_chart(
     return fig
 
 
-def timeline_chart(spans: Sequence[Span], title: str = "Who ran when", *, max_rows: int = 40) -> Figure:
+def timeline_chart(
+    spans: Sequence[Span],
+    title: str = "Who ran when",
+    *,
+    max_rows: int = 40,
+    xlabel: str = "seconds since start",
+) -> Figure:
     """A Gantt chart: one row per span from its start to its end, coloured by status.
 
     Beyond ``max_rows`` spans the rows are packed into lanes (a new lane only when every lane is busy), so
@@ -95,7 +101,7 @@ def timeline_chart(spans: Sequence[Span], title: str = "Who ran when", *, max_ro
         ax.set_ylabel(f"{len(ordered)} tasks in {n_lanes} lanes")
         ax.set_yticks([])
     ax.invert_yaxis()
-    ax.set_xlabel("seconds since start")
+    ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     statuses = sorted({s.status for s in ordered})
     if statuses != ["ok"]:
