@@ -1,0 +1,490 @@
+"""The local flag site: the chapter's layout, each misbehaviour mode, its log, and robustness to bad clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support import flag_data, flag_server, services
+from support.flag_server import flags_url
+
+REPO = Path(__file__).resolve().parent.parent
+DELAY = 0.2  # small, so the file stays fast, but far above the server's own overhead
+SECRET = b"TOP-SECRET-SENTINEL"
+
+
+def _start(mode: str, **options: object) -> Iterator[services.Service]:
+    service = flag_server.start(mode, **options)  # type: ignore[arg-type]
+    yield service
+    services.stop(service)
+
+
+@pytest.fixture(scope="module")
+def plain() -> Iterator[services.Service]:
+    yield from _start("plain")
+
+
+@pytest.fixture(scope="module")
+def delayed() -> Iterator[services.Service]:
+    yield from _start("delay", delay=DELAY)
+
+
+@pytest.fixture(scope="module")
+def errors() -> Iterator[services.Service]:
+    yield from _start("errors", delay=0, seed=7)  # the default delay is tested through parse_args
+
+
+@pytest.fixture(scope="module")
+def drop() -> Iterator[services.Service]:
+    yield from _start("drop")
+
+
+@pytest.fixture(scope="module")
+def stall() -> Iterator[services.Service]:
+    yield from _start("stall", stall_max=1.0)
+
+
+def _raw(service: services.Service, data: bytes, *, half_close: bool = False, timeout: float = 5.0) -> bytes:
+    """Send bytes exactly as given (no client library to tidy them up) and read until the server closes."""
+    chunks = []
+    with socket.create_connection((service.host, service.port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            if half_close:
+                sock.shutdown(socket.SHUT_WR)
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the server may hang up while we still send: that is a refusal too
+    return b"".join(chunks)
+
+
+def _request(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+
+
+def _status(response: bytes) -> int | None:
+    parts = response.split(b"\r\n", 1)[0].split()
+    return int(parts[1]) if len(parts) >= 2 and parts[0].startswith(b"HTTP/1.") else None
+
+
+def _log(service: services.Service) -> list[dict[str, object]]:
+    return httpx.get(service.url + "/_log").json()
+
+
+def _forget(service: services.Service) -> None:
+    assert httpx.delete(service.url + "/_log").status_code == 204
+
+
+def _still_serves(service: services.Service) -> None:
+    response = httpx.get(service.url + "/health", timeout=5)
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+# --- command line --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "port"), [("plain", 8000), ("delay", 8001), ("errors", 8002)])
+def test_default_port_follows_the_chapter(mode: str, port: int) -> None:
+    assert flag_server.parse_args(["--mode", mode]).port == port
+    assert flag_server.parse_args(["--mode", mode, "--port", "0"]).port == 0
+
+
+def test_drop_and_stall_have_ports_of_their_own() -> None:
+    ports = [flag_server.parse_args(["--mode", m]).port for m in flag_server.MODES]
+    assert len(set(ports)) == len(ports)
+    assert flag_server.parse_args([]).port == 8000 and flag_server.parse_args([]).mode == "plain"
+
+
+def test_defaults_depend_on_mode() -> None:
+    assert flag_server.parse_args([]).delay == (0.0, 0.0)
+    assert flag_server.parse_args(["--mode", "delay"]).delay == (0.5, 0.5)
+    assert flag_server.parse_args(["--mode", "errors"]).error_rate == 0.25
+    assert flag_server.parse_args(["--mode", "drop"]).error_rate == 1.0
+    assert flag_server.parse_args(["--mode", "delay", "--delay", "0.1:0.5"]).delay == (0.1, 0.5)
+
+
+@pytest.mark.parametrize(
+    "bad", [["--delay", "abc"], ["--delay", "0.5:0.1"], ["--delay", "-1"], ["--error-rate", "2"]]
+)
+def test_bad_options_are_refused(bad: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        flag_server.parse_args(bad)
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "10.0.0.1", "example.com", ""])
+def test_non_loopback_hosts_are_refused_before_binding(host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        flag_server.main(["--host", host, "--port", "0"])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert "loopback" in captured.err and "Serving" not in captured.out
+
+
+@pytest.mark.parametrize(
+    ("host", "bound"), [("localhost", "127.0.0.1"), ("127.0.0.2", "127.0.0.2"), ("::1", "::1")]
+)
+def test_loopback_hosts_are_accepted(host: str, bound: str) -> None:
+    assert flag_server.parse_args(["--host", host]).host == bound
+
+
+def test_the_command_line_refuses_a_public_host() -> None:
+    command = [sys.executable, "-m", "support.flag_server", "--host", "0.0.0.0", "--port", "0"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "loopback" in done.stderr and "Serving" not in done.stdout
+
+
+# --- plain mode: the chapter's site --------------------------------------------------------------------------
+
+
+def test_serves_the_flag_images_and_metadata(plain: services.Service) -> None:
+    assert flags_url(plain) == plain.url + "/flags"
+    gif = httpx.get(flags_url(plain) + "/br/br.gif")
+    assert gif.status_code == 200 and gif.headers["content-type"] == "image/gif"
+    assert gif.content == (flag_data.flag_dir() / "br" / "br.gif").read_bytes()
+    meta = httpx.get(flags_url(plain) + "/br/metadata.json")
+    assert meta.status_code == 200 and meta.headers["content-type"].startswith("application/json")
+    assert meta.json()["country"] == "Brazil"
+
+
+def test_the_chapter_client_code_works_unchanged(plain: services.Service) -> None:
+    base_url = f"http://localhost:{plain.port}/flags"  # as the chapter's scripts spell it
+
+    async def get_flag(client: httpx.AsyncClient, cc: str) -> bytes:
+        url = f"{base_url}/{cc}/{cc}.gif".lower()
+        resp = await client.get(url, timeout=6.1, follow_redirects=True)
+        resp.raise_for_status()
+        return resp.content
+
+    async def get_country(client: httpx.AsyncClient, cc: str) -> str:
+        url = f"{base_url}/{cc}/metadata.json".lower()
+        resp = await client.get(url, timeout=3.1, follow_redirects=True)
+        resp.raise_for_status()
+        return resp.json()["country"]
+
+    async def download_all() -> tuple[list[bytes], list[str]]:
+        async with httpx.AsyncClient() as client:
+            images = await asyncio.gather(*(get_flag(client, cc) for cc in flag_data.POP20_CC))
+            names = await asyncio.gather(*(get_country(client, cc) for cc in flag_data.POP20_CC))
+        return images, names
+
+    images, names = asyncio.run(download_all())
+    assert all(image.startswith(b"GIF8") for image in images) and len(set(images)) == 20
+    assert names[:3] == ["China", "India", "United States"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/flags/xx/xx.gif",
+        "/flags/br/xx.gif",
+        "/flags/br/ar.gif",
+        "/flags/BR/BR.gif",
+        "/flags/br/",
+        "/flags/",
+        "/",
+    ],
+)
+def test_unknown_paths_are_404(plain: services.Service, path: str) -> None:
+    assert httpx.get(plain.url + path).status_code == 404
+
+
+def test_keep_alive_requests_are_not_slowed_by_nagle(plain: services.Service) -> None:
+    # With Nagle on, each response on a reused connection waits ~40 ms for the client's delayed ACK.
+    with httpx.Client() as client:
+        client.get(flags_url(plain) + "/br/br.gif")
+        started = time.perf_counter()
+        for _ in range(20):
+            assert client.get(flags_url(plain) + "/br/br.gif").status_code == 200
+        elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"20 requests on one connection took {elapsed:.2f} s"  # with Nagle: 0.8 s
+
+
+def test_other_methods_are_refused(plain: services.Service) -> None:
+    assert httpx.post(flags_url(plain) + "/br/br.gif").status_code == 405
+
+
+def test_many_flags_concurrently(plain: services.Service) -> None:
+    async def fetch_all() -> list[int]:
+        async with httpx.AsyncClient() as client:
+            codes = [c.cc.lower() for c in flag_data.countries()]
+            responses = await asyncio.gather(
+                *(client.get(f"{flags_url(plain)}/{cc}/{cc}.gif") for cc in codes)
+            )
+        return [r.status_code for r in responses]
+
+    assert set(asyncio.run(fetch_all())) == {200}
+
+
+# --- the log -------------------------------------------------------------------------------------------------
+
+
+def test_log_records_flag_requests_with_wall_clock_times(plain: services.Service) -> None:
+    _forget(plain)
+    assert _log(plain) == []
+    before = time.time()
+    httpx.get(flags_url(plain) + "/br/br.gif")
+    httpx.get(flags_url(plain) + "/xx/xx.gif")
+    httpx.get(plain.url + "/health")  # control endpoints stay out of the picture
+    entries = _log(plain)
+    after = time.time()
+    assert [(e["path"], e["status"]) for e in entries] == [
+        ("/flags/br/br.gif", 200),
+        ("/flags/xx/xx.gif", 404),
+    ]
+    for entry in entries:
+        assert before - 1 <= entry["start"] <= entry["end"] <= after + 1  # type: ignore[operator]
+    _forget(plain)
+    assert _log(plain) == []
+
+
+# --- delay mode ----------------------------------------------------------------------------------------------
+
+
+def test_delay_mode_waits_before_answering(delayed: services.Service) -> None:
+    started = time.perf_counter()
+    response = httpx.get(flags_url(delayed) + "/br/br.gif")
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert DELAY * 0.9 <= elapsed < DELAY + 2
+
+
+def test_delay_mode_overlaps_simultaneous_requests(delayed: services.Service) -> None:
+    n = 200
+
+    async def one(cc: str) -> int | None:
+        reader, writer = await asyncio.open_connection(delayed.host, delayed.port)
+        writer.write(_request(f"/flags/{cc}/{cc}.gif"))
+        response = await reader.read()
+        writer.close()
+        return _status(response)
+
+    async def burst() -> list[int | None]:
+        codes = [c.cc.lower() for c in flag_data.countries()]
+        return await asyncio.gather(*(one(codes[i % len(codes)]) for i in range(n)))
+
+    _forget(delayed)
+    started = time.perf_counter()
+    statuses = asyncio.run(burst())
+    elapsed = time.perf_counter() - started
+    assert statuses == [200] * n
+    assert elapsed < DELAY * 10, f"{n} requests took {elapsed:.2f} s: they did not overlap"  # in turn: 40 s
+    entries = _log(delayed)
+    latest_start = max(e["start"] for e in entries)  # type: ignore[type-var]
+    assert sum(e["end"] > latest_start for e in entries) > n // 2  # type: ignore[operator]
+
+
+def test_delay_range_varies_within_bounds() -> None:
+    for service in _start("delay", delay=(0.02, 0.12), seed=3):
+        with httpx.Client() as client:
+            for country in flag_data.countries()[:15]:
+                cc = country.cc.lower()
+                assert client.get(f"{flags_url(service)}/{cc}/{cc}.gif").status_code == 200
+        durations = [e["end"] - e["start"] for e in _log(service)]  # type: ignore[operator]
+        assert len(durations) == 15
+        assert min(durations) >= 0.02 * 0.9 and max(durations) < 0.12 + 0.2
+        assert max(durations) - min(durations) > 0.02, "a range should not give one fixed delay"
+
+
+# --- errors mode ---------------------------------------------------------------------------------------------
+
+
+def _error_paths(service: services.Service, paths: list[str], concurrent: bool) -> set[str]:
+    async def fetch_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=service.url, timeout=10) as client:
+            if concurrent:
+                return await asyncio.gather(*(client.get(p) for p in paths))
+            return [await client.get(p) for p in paths]
+
+    responses = asyncio.run(fetch_all())
+    assert {r.status_code for r in responses} <= {200, 418}
+    return {str(r.request.url.path) for r in responses if r.status_code == 418}
+
+
+def test_errors_mode_answers_a_seeded_fraction_with_418(errors: services.Service) -> None:
+    paths = [f"/flags/{c.cc.lower()}/{c.cc.lower()}.gif" for c in flag_data.countries()]
+    _forget(errors)
+    failed = _error_paths(errors, paths, concurrent=False)
+    assert 0.15 <= len(failed) / len(paths) <= 0.35, f"{len(failed)} of {len(paths)} failed"
+    outcomes = Counter(e["outcome"] for e in _log(errors))
+    assert outcomes == {"error": len(failed), "ok": len(paths) - len(failed)}
+    # Forgetting restarts the seeded choices: the same requests fail, in whatever order they arrive.
+    _forget(errors)
+    shuffled = random.Random(1).sample(paths, len(paths))
+    assert _error_paths(errors, shuffled, concurrent=True) == failed
+    # Without forgetting, a retry is a new draw: some of the failed ones now succeed.
+    assert _error_paths(errors, sorted(failed), concurrent=False) != failed
+
+
+def test_errors_mode_says_it_is_a_teapot(errors: services.Service) -> None:
+    _forget(errors)
+    responses = [
+        httpx.get(f"{flags_url(errors)}/{c.cc.lower()}/metadata.json") for c in flag_data.countries()[:30]
+    ]
+    teapots = [r for r in responses if r.status_code == 418]
+    assert teapots and teapots[0].reason_phrase == "I'm a Teapot"
+
+
+# --- drop and stall modes ------------------------------------------------------------------------------------
+
+
+def test_drop_mode_closes_without_answering(drop: services.Service) -> None:
+    with pytest.raises(httpx.TransportError):
+        httpx.get(flags_url(drop) + "/br/br.gif", timeout=5)
+    assert _raw(drop, _request("/flags/br/br.gif")) == b""
+    assert [e["outcome"] for e in _log(drop)][-2:] == ["dropped", "dropped"]
+    _still_serves(drop)
+
+
+def test_stall_mode_needs_a_client_timeout(stall: services.Service) -> None:
+    _forget(stall)
+    started = time.perf_counter()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(flags_url(stall) + "/br/br.gif", timeout=0.2)
+    assert time.perf_counter() - started < 3
+    deadline = time.monotonic() + 3
+    while not (entries := _log(stall)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e["outcome"] for e in entries] == ["client_gave_up"]  # the client's timeout ended it, not the cap
+    _still_serves(stall)
+
+
+def test_stall_mode_gives_up_after_its_cap(stall: services.Service) -> None:
+    started = time.perf_counter()
+    assert _raw(stall, _request("/flags/br/br.gif"), timeout=10) == b""
+    assert 0.95 <= time.perf_counter() - started < 5
+
+
+def test_stopping_with_a_request_stalled_is_quick_and_clean() -> None:
+    service = flag_server.start("stall", stall_max=60, seed=11)
+    with socket.create_connection((service.host, service.port), timeout=10) as sock:
+        sock.sendall(_request("/flags/br/br.gif"))
+        time.sleep(0.2)  # let the server take the request before it is told to stop
+        started = time.perf_counter()
+        services.stop(service)
+        assert time.perf_counter() - started < 3
+        assert service.process.returncode == 0
+        assert sock.recv(100) == b""
+
+
+# --- hostile and broken clients ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[services.Service, Path, list[Path]]]:
+    """A flag site on a private cache with secrets planted where a naive path join would reach."""
+    root = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(flag_data.CACHE_ENV, str(root))
+        data = flag_data.flag_dir()
+        secrets = [
+            root / "secret.txt",
+            root / "flags" / "secret.txt",
+            data / "secret.txt",
+            data / "br" / "secret.txt",
+        ]
+        for secret in secrets:
+            secret.write_bytes(SECRET)
+        # A seed no other test uses: services.start would otherwise hand back a server on the shared cache.
+        yield from ((s, data, secrets) for s in _start("plain", seed=424242))
+
+
+def _traversals(data: Path, secrets: list[Path]) -> list[str]:
+    absolute = str(secrets[0])
+    return [
+        "/flags/../secret.txt",
+        "/flags/../../secret.txt",
+        "/flags/br/secret.txt",
+        "/flags/br/../secret.txt",
+        "/flags/br/../../../secret.txt",
+        "/flags/%2e%2e/secret.txt",
+        "/flags/%2e%2e/%2e%2e/secret.txt",
+        "/flags/br/..%2f..%2fsecret.txt",
+        "/flags/%2e%2e%2f%2e%2e%2fsecret.txt/metadata.json",
+        "/flags/..%5c..%5csecret.txt",
+        "/flags/" + absolute,
+        "/flags/br/" + absolute.replace("/", "%2f"),
+        "/flags/br/%00../secret.txt",
+        "/flags/../" + data.name + "/secret.txt",
+        "http://127.0.0.1/flags/../../secret.txt",
+        absolute,
+        "/flags/br/br.gif/../secret.txt",
+    ]
+
+
+def test_path_traversal_never_reaches_a_file(sandbox: tuple[services.Service, Path, list[Path]]) -> None:
+    service, data, secrets = sandbox
+    assert httpx.get(flags_url(service) + "/br/br.gif").status_code == 200  # it does serve this cache
+    for target in _traversals(data, secrets):
+        response = _raw(service, _request(target))
+        assert _status(response) in {400, 404}, (target, response[:80])
+        assert SECRET not in response, target
+
+
+def test_garbage_bytes_do_not_stop_the_server(plain: services.Service) -> None:
+    garbage = [
+        bytes(range(256)) * 4,
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64),  # a TLS hello sent to plain HTTP
+        b"HELLO WORLD\r\n\r\n",
+        b"GET\r\n\r\n",
+        b"GET /flags/br/br.gif HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+        b"GET /flags/br/br.gif HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET /flags/br/br.gif HTTP/1.1\r\nBad Header\r\n\r\n",
+        b"GET /flags/br/br.gif HTTP/1.1\r\n",  # cut off in the middle
+        b"\r\n" * 1000,
+        random.Random(0).randbytes(4096),
+    ]
+    for payload in garbage:
+        response = _raw(plain, payload, half_close=True)
+        assert _status(response) in {None, 400}, (payload[:30], response[:80])
+    assert _status(_raw(plain, _request("/flags/br/br.gif"))) == 200
+
+
+def test_oversize_headers_are_refused_then_service_goes_on(plain: services.Service) -> None:
+    huge = b"GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 100_000 + b"\r\n\r\n"
+    assert _status(_raw(plain, huge)) in {None, 400, 431}
+    many = b"GET /flags/br/br.gif HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(5000)) + b"\r\n"
+    assert _status(_raw(plain, many)) in {None, 400, 431}
+    # Small enough to arrive in one read, which uvicorn's own limit does not catch.
+    one_read = b"GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 20_000 + b"\r\n\r\n"
+    assert _status(_raw(plain, one_read)) in {400, 431}
+    long_url = _request("/flags/br/br.gif?" + "q" * 20_000)
+    assert _status(_raw(plain, long_url)) in {400, 414, 431}
+    assert _status(_raw(plain, _request("/flags/br/br.gif"))) == 200
+
+
+def test_half_closed_and_idle_connections_do_not_block_others(plain: services.Service) -> None:
+    # A complete request then our FIN: the server may answer or hang up, but must do one of them.
+    answer = _raw(plain, _request("/flags/br/br.gif"), half_close=True)
+    assert _status(answer) in {None, 200}
+    assert _raw(plain, b"", half_close=True) == b""
+    idle = [socket.create_connection((plain.host, plain.port)) for _ in range(50)]
+    try:
+        half = idle[0]
+        half.sendall(b"GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        started = time.perf_counter()
+        assert _status(_raw(plain, _request("/flags/ar/ar.gif"))) == 200
+        assert time.perf_counter() - started < 1
+    finally:
+        for sock in idle:
+            sock.close()
+    _still_serves(plain)
+
+
+def test_health_reports_the_configuration(errors: services.Service) -> None:
+    health = httpx.get(errors.url + "/health").json()
+    assert health["mode"] == "errors" and health["error_rate"] == 0.25 and health["seed"] == 7
+    assert health["files"] == 2 * len(flag_data.countries())
+    assert json.loads(json.dumps(health)) == health
