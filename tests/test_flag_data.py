@@ -75,11 +75,13 @@ def test_flags_are_small_valid_distinct_gifs(cache: Path) -> None:
     for country in flag_data.countries():
         cc = country.cc.lower()
         data = (root / cc / f"{cc}.gif").read_bytes()
-        assert data.startswith(b"GIF8") and 200 < len(data) < 8192
+        # A few KB, like the chapter's real flags: realistic transfers, still tiny.
+        assert data.startswith(b"GIF8") and 1000 < len(data) < 8192, (cc, len(data))
         with Image.open(root / cc / f"{cc}.gif") as image:
             assert image.format == "GIF" and image.size == flag_data.FLAG_SIZE
             rgb = image.convert("RGB")
-        assert 2 <= len(rgb.getcolors()) <= 3, f"{cc}: flags have 2 or 3 colours"
+        # Shaded cloth: a few dozen tones of the design's 2 or 3 colours, within a GIF palette.
+        assert 8 <= len(rgb.getcolors(256)) <= 64, f"{cc}: unexpected number of colours"
         pixels.add(rgb.tobytes())
         assert flag_data.render_flag(country.cc) == data
     assert len(pixels) == len(flag_data.countries()), "two countries got the same picture"
