@@ -134,12 +134,13 @@ def _launch(module: str, args: tuple[str, ...], ready_timeout: float) -> Service
     def pump() -> None:
         # Drains the pipe for the server's whole life, so a chatty server never blocks on a full pipe.
         assert process.stdout is not None
-        for line in process.stdout:
-            if len(output) < 1000:
-                output.append(line.rstrip("\n"))
-            if not found and (match := _URL_LINE.search(line)):
-                found.append(match.group("url"))
-                ready.set()
+        with process.stdout:  # closed at EOF, when the server exits: no ResourceWarning for the pipe
+            for line in process.stdout:
+                if len(output) < 1000:
+                    output.append(line.rstrip("\n"))
+                if not found and (match := _URL_LINE.search(line)):
+                    found.append(match.group("url"))
+                    ready.set()
         ready.set()
 
     threading.Thread(target=pump, name=f"{module}-output", daemon=True).start()
