@@ -29,23 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a pl
 
 from support import flag_server, services  # noqa: E402
 from support.flag_data import countries  # noqa: E402
+from support.open_files import raise_open_file_limit  # noqa: E402
 
 __all__ = ["burst", "fetch", "main"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "flag_site.json"
 BOUND = 1.5  # allowed burst time, in delays
-
-
-def _raise_open_file_limit(needed: int) -> None:
-    # One descriptor per connection; many systems start this process with a soft limit of 1024.
-    try:
-        import resource
-    except ImportError:  # no such limit on Windows
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < needed:
-        limit = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
 async def fetch(host: str, port: int, path: str) -> int:
@@ -96,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
-    _raise_open_file_limit(max(args.sizes) + 256)
+    raise_open_file_limit(max(args.sizes) + 256)
     codes = [c.cc.lower() for c in countries()]
     server = flag_server.start("delay", delay=args.delay)
     parts = urlsplit(server.url)

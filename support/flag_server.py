@@ -41,6 +41,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from support.open_files import raise_open_file_limit
+
 if TYPE_CHECKING:
     from support.services import Service
 
@@ -281,24 +283,6 @@ def _server_class() -> type:
     return Server
 
 
-def _raise_open_file_limit() -> None:
-    # Each connection is a file descriptor; many systems start with a soft limit of 1024.
-    try:
-        import resource
-    except ImportError:  # Windows has no such limit to raise
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
-    for target in (wanted, 10240):  # macOS refuses more than its per-process maximum
-        if soft >= target:
-            return
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            return
-        except (ValueError, OSError):
-            continue
-
-
 def _loopback(host: str) -> str:
     """The numeric loopback address for ``host``; anything reachable from another machine is refused."""
     if host == "localhost":
@@ -381,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import uvicorn
 
-    _raise_open_file_limit()
+    raise_open_file_limit(65536)  # one descriptor per connection: room for the 1000-connection lessons
     options = _Options(args.mode, args.delay, args.error_rate, args.seed, args.stall_max)
     app, site = _make_app(options, _load_files())
     config = uvicorn.Config(

@@ -38,6 +38,7 @@ from support.flags_common import (
     record,
     save_flag,
 )
+from support.open_files import raise_open_file_limit
 from support.timing import Timeline
 
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "DownloadOne", "download_many", "download_one", "main"]
@@ -98,7 +99,7 @@ async def download_many(
     ``download_one`` is the per-flag coroutine (flags3 passes its own).
     """
     dest = dest or default_dest()
-    flags_common.raise_open_file_limit(concurrency + 256)
+    raise_open_file_limit(concurrency + 256)
     counter: Counter[Status] = Counter()
     semaphore = asyncio.Semaphore(concurrency)
     client = httpx.AsyncClient(timeout=request_timeout, limits=limits or pool_limits(concurrency))

@@ -45,7 +45,6 @@ __all__ = [
     "metadata_url",
     "parse_args",
     "pool_limits",
-    "raise_open_file_limit",
     "record",
     "safe_filename",
     "save_flag",
@@ -190,24 +189,6 @@ def summary(counter: Counter[Status]) -> str:
         f"{counter[Status.OK]} OK, {counter[Status.NOT_FOUND]} not found, {errors} error{'s' * (errors != 1)}"
     )
     return line + (f" ({timeouts} timeout{'s' * (timeouts != 1)})" if timeouts else "")
-
-
-def raise_open_file_limit(needed: int) -> None:
-    """Raise this process's soft limit on open files to ``needed`` if the hard limit allows.
-
-    Every connection is a file descriptor, and some systems (macOS) start processes with a limit of 256.
-    """
-    try:
-        import resource
-    except ImportError:  # Windows has no such limit to raise
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(
-                resource.RLIMIT_NOFILE,
-                (needed if hard == resource.RLIM_INFINITY else min(needed, hard), hard),
-            )
 
 
 # --- the command line ---------------------------------------------------------------------------------------
