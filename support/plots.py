@@ -19,6 +19,7 @@ if matplotlib.get_backend().lower() not in {"agg", "module://matplotlib_inline.b
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .timing import Span, format_duration  # noqa: E402
 
@@ -150,6 +151,7 @@ def in_flight_chart(spans: Sequence[Span], title: str = "Requests in flight") ->
     ax.set_xlabel("seconds since start")
     ax.set_ylabel("in flight")
     ax.set_ylim(0, max(counts) * 1.15 + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # requests come whole
     ax.set_title(title, loc="left")
     return fig
 

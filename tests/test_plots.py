@@ -81,6 +81,7 @@ def test_in_flight_counts_follow_starts_and_ends() -> None:
 def test_in_flight_chart_and_empty_inputs() -> None:
     fig = plots.in_flight_chart([Span("a", 0.0, 1.0)])
     assert fig.axes[0].get_ylabel() == "in flight"
+    assert all(tick == int(tick) for tick in fig.axes[0].get_yticks()), "whole requests only"
     for chart in (plots.timeline_chart, plots.in_flight_chart):
         with pytest.raises(ValueError):
             chart([])
