@@ -117,7 +117,9 @@ def _launch(module: str, args: tuple[str, ...], ready_timeout: float) -> Service
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # The repo on the path lets `-m support.x` work even where the package is not installed (a plain checkout).
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", module, "--port", "0", *args]
+    env["WORKBOOK_PARENT_PID"] = str(os.getpid())
+    # Through the watchdog wrapper: the server ends itself if this process dies without stopping it.
+    command = [sys.executable, "-m", "support._supervised", module, "--port", "0", *args]
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,

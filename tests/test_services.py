@@ -111,3 +111,25 @@ def test_services_are_stopped_at_interpreter_exit(toy: str, tmp_path: Path) -> N
     while _pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _pid_alive(pid)
+
+
+def test_services_stop_themselves_when_their_starter_is_killed(toy: str, tmp_path: Path) -> None:
+    # A killed kernel runs no exit handlers: the server must notice on its own and stop.
+    script = (
+        "import time; from support import services; s = services.start('toy_server');"
+        "print(s.process.pid, flush=True); time.sleep(60)"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(Path(__file__).parent.parent)]))
+    starter = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert starter.stdout is not None
+        pid = int(starter.stdout.readline())
+        assert _pid_alive(pid)
+        starter.kill()
+        starter.wait()
+        deadline = time.monotonic() + 10
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _pid_alive(pid), "the server outlived the process that started it"
+    finally:
+        starter.kill()
