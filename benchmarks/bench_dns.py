@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import sys
 import time
@@ -23,7 +22,7 @@ import dns.version
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
-from support import dns_server, services  # noqa: E402
+from support import dns_server, reports, services  # noqa: E402
 
 __all__ = ["main", "names", "run_round"]
 
@@ -89,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         "worst_ratio": max(float(r["ratio"]) for r in rounds),
         "passed": ok,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    reports.write_json(report, args.output)
     print(
         f"{'PASS' if ok else 'FAIL'}: worst {report['worst_ratio']:.2f} x delay (bound {BOUND}); wrote {args.output}"
     )

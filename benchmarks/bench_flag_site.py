@@ -14,20 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import sys
 import time
-import urllib.request
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
-from support import flag_server, services  # noqa: E402
+from support import client_bench, flag_server, reports, services  # noqa: E402
 from support.flag_data import countries  # noqa: E402
 from support.open_files import raise_open_file_limit  # noqa: E402
 
@@ -55,27 +50,7 @@ async def burst(host: str, port: int, paths: list[str]) -> tuple[float, Counter[
     t0 = time.perf_counter()
     outcomes = await asyncio.gather(*(fetch(host, port, p) for p in paths), return_exceptions=True)
     elapsed = time.perf_counter() - t0
-    failures = Counter(
-        type(o).__name__ if isinstance(o, BaseException) else f"HTTP {o}" for o in outcomes if o != 200
-    )
-    return elapsed, failures
-
-
-def _server_peak(url: str) -> int:
-    """Most requests the server held at once, from its own log: proof the burst really overlapped there."""
-    with urllib.request.urlopen(url + "/_log", timeout=10) as response:
-        log = json.load(response)
-    events = sorted([(e["start"], 1) for e in log] + [(e["end"], -1) for e in log])
-    peak = current = 0
-    for _, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
-
-
-def _clear_log(url: str) -> None:
-    request = urllib.request.Request(url + "/_log", method="DELETE")
-    urllib.request.urlopen(request, timeout=10).close()
+    return elapsed, client_bench.failure_kinds(outcomes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             paths = [
                 f"{flag_server.BASE_PATH}/{cc}/{cc}.gif" for cc in (codes[i % len(codes)] for i in range(n))
             ]
-            _clear_log(server.url)
+            flag_server.clear_log(server, timeout=10)
             # A hung burst must end the benchmark, not the patience of whoever runs it.
             elapsed, failures = asyncio.run(asyncio.wait_for(burst(host, port, paths), args.delay * 10 + 30))
             ratio = elapsed / args.delay
-            peak = _server_peak(server.url)
+            # Most requests the server held at once, from its own log: proof the burst really overlapped there.
+            peak = flag_server.peak_in_flight(server, timeout=10)
             results.append(
                 {
                     "n": n,
@@ -122,10 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = all(r["ratio"] <= BOUND and r["failures"] == 0 for r in results)
     report = {
         "benchmark": "flag site simultaneous downloads",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
+        **reports.machine(),
         "client": "asyncio streams, one connection per request, Connection: close",
         "delay_s": args.delay,
         "bound_ratio": BOUND,
@@ -133,10 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "worst_ratio": max(r["ratio"] for r in results),
         "passed": ok,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.output.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n")
-    tmp.replace(args.output)  # a lesson reading the results never sees half a file
+    reports.write_json(report, args.output)
     print(
         f"{'PASS' if ok else 'FAIL'}: worst T/d {report['worst_ratio']:.2f} (bound {BOUND}); wrote {args.output}"
     )

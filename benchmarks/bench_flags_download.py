@@ -16,21 +16,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
-from support import flag_server, flags, flags2, services  # noqa: E402
+from support import flag_server, flags, flags2, reports, services  # noqa: E402
 from support.flag_data import POP20_CC, countries  # noqa: E402
 from support.flags_common import Status, pool_limits, summary  # noqa: E402
 from support.plots import in_flight_counts  # noqa: E402
@@ -111,19 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         f" failures: {failures}"
     )
 
+    pool = pool_limits(args.concurrency)
     report = {
         "benchmark": "flag downloads: flags2 (asyncio) vs sequential, delay-mode site",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
+        **reports.machine(),
         "delay_s": args.delay,
         "flags": len(codes),
         "flags2": {
             "concurrency": args.concurrency,
             "pool": {
-                "max_connections": pool_limits(args.concurrency).max_connections,
-                "max_keepalive_connections": pool_limits(args.concurrency).max_keepalive_connections,
+                "max_connections": pool.max_connections,
+                "max_keepalive_connections": pool.max_keepalive_connections,
             },
             "runs_s": [round(r.seconds, 4) for r in runs],
             "client_cpu_s": [round(r.cpu_seconds, 4) for r in runs],
@@ -141,10 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "speedup": round(speedup, 2),
         "failures": failures,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp_output = args.output.with_suffix(".json.tmp")
-    tmp_output.write_text(json.dumps(report, indent=2) + "\n")
-    tmp_output.replace(args.output)  # a lesson reading the results never sees half a file
+    reports.write_json(report, args.output)
     print(f"wrote {args.output}")
     return 1 if failures else 0
 

@@ -22,50 +22,25 @@ request failed.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-import platform
 import shlex
 import sys
 import time
-import urllib.request
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
-from support import client_bench, flag_server, plots, services  # noqa: E402
+from support import client_bench, flag_server, plots, reports, services  # noqa: E402
 from support.client_bench import KINDS, Result  # noqa: E402
 from support.open_files import raise_open_file_limit  # noqa: E402
 from support.timing import format_duration, format_ratio  # noqa: E402
 
-__all__ = ["main", "print_table", "server_peak"]
+__all__ = ["main", "print_table"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "http_clients.json"
 UPSTREAM_REPORT = "encode/httpx#3215"
 PAUSE = 1.0  # seconds between bursts, so the server has closed the last burst's connections
-
-
-def server_peak(url: str) -> int:
-    """Most requests the flag site held at once since its log was last cleared, from its own log.
-
-    A client that cannot even get its N requests out within one delay shows up here as a peak below N.
-    """
-    with urllib.request.urlopen(url + "/_log", timeout=30) as response:
-        log = json.load(response)
-    events = sorted([(e["start"], 1) for e in log] + [(e["end"], -1) for e in log])
-    peak = current = 0
-    for _, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
-
-
-def _clear_log(url: str) -> None:
-    request = urllib.request.Request(url + "/_log", method="DELETE")
-    urllib.request.urlopen(request, timeout=30).close()
 
 
 def print_table(results: list[Result], delay: float) -> None:
@@ -138,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         for label, n, cap, kinds in plan:
             for kind in kinds:
                 time.sleep(PAUSE)
-                _clear_log(server.url)
+                flag_server.clear_log(server)
                 result = client_bench.run(kind, server.url, n, limit=cap, per_client=args.per_client)
-                peak = server_peak(server.url)
+                # Below N: the client could not even get its N requests out within one delay.
+                peak = flag_server.peak_in_flight(server)
                 results.append(result)
                 runs.append(
                     {"kind": kind, "n": n, "limit": cap, "round": label, "server_peak_in_flight": peak}
@@ -168,11 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     meta = {
         "benchmark": "N simultaneous flag downloads: httpx vs aiohttp clients",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        **reports.machine(),
         "command": command,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
         "versions": {p: version(p) for p in ("httpx", "httpcore", "aiohttp", "httpx-aiohttp", "uvicorn")},
         "delay_s": args.delay,
         "sizes": args.sizes,

@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import reports
 from .flag_server import BASE_PATH
 from .open_files import raise_open_file_limit
 
@@ -58,6 +59,7 @@ __all__ = [
     "FEW_IDLE",
     "KINDS",
     "Result",
+    "failure_kinds",
     "flag_urls",
     "load_results",
     "measure",
@@ -274,11 +276,16 @@ async def measure(
     else:
         outcomes = await _run_aiohttp(urls, pool, limit, request_timeout)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    errors = Counter(
-        type(o).__name__ if isinstance(o, BaseException) else f"HTTP {o}" for o in outcomes if o != 200
-    )
+    errors = failure_kinds(outcomes)
     failed = sum(errors.values())
     return Result(kind, n, wall, cpu, n - failed, failed, dict(errors), limit)
+
+
+def failure_kinds(outcomes: Iterable[int | BaseException]) -> Counter[str]:
+    """How many requests failed, by kind: an exception's class name, or ``"HTTP <status>"`` for a status not 200."""
+    return Counter(
+        type(o).__name__ if isinstance(o, BaseException) else f"HTTP {o}" for o in outcomes if o != 200
+    )
 
 
 def run(kind: str, url: str, n: int, **options: Any) -> Result:
@@ -297,13 +304,7 @@ def save_results(results: Iterable[Result], path: str | Path, **meta: Any) -> Pa
 
     A lesson reading the file while a benchmark rewrites it sees the old file or the new one, never half.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    report = {**meta, "results": [asdict(r) for r in results]}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n")
-    tmp.replace(path)
-    return path
+    return reports.write_json({**meta, "results": [asdict(r) for r in results]}, path)
 
 
 def load_results(path: str | Path) -> list[Result]:

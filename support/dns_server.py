@@ -40,7 +40,6 @@ import argparse
 import asyncio
 import functools
 import hashlib
-import ipaddress
 import keyword
 import random
 import signal
@@ -48,7 +47,7 @@ import socket
 import struct
 import sys
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeAlias, cast
+from typing import NamedTuple, Protocol, TypeAlias, cast
 from urllib.parse import urlsplit
 
 import dns.asyncresolver
@@ -61,8 +60,8 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
-if TYPE_CHECKING:
-    from support.services import Service
+from support import services
+from support.services import Service
 
 __all__ = [
     "DEFAULT_PORT",
@@ -307,19 +306,11 @@ async def serve(
         transport.close()
 
 
-def _loopback(host: str) -> str:
-    # This server is a teaching prop: it must never be reachable from another machine.
-    if host == "localhost":
-        return "127.0.0.1"
+def _host_arg(text: str) -> str:
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{host!r} is not an IP address; use 127.0.0.1 or ::1") from None
-    if not address.is_loopback:
-        raise argparse.ArgumentTypeError(
-            f"{host} is not a loopback address; this server only serves 127.0.0.1"
-        )
-    return host
+        return services.loopback_host(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _delay_arg(text: str) -> tuple[float, float]:
@@ -335,7 +326,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Authoritative DNS over UDP for <python keyword>.{dev,org,com,net}, on loopback only.",
     )
     parser.add_argument(
-        "--host", type=_loopback, default="127.0.0.1", help="loopback address (default %(default)s)"
+        "--host", type=_host_arg, default="127.0.0.1", help="loopback address (default %(default)s)"
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="UDP port; 0 picks a free one (default %(default)s)"
@@ -373,8 +364,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def start(delay: str | float | tuple[float, float] | None = None, seed: int | None = None) -> Service:
     """Run the server in the background via ``support.services`` (once per set of options)."""
-    from support import services  # imported late: the server process itself never needs it
-
     args: list[str] = []
     if delay is not None:
         low, high = parse_delay(delay)  # fail here, in the notebook, not in the subprocess

@@ -30,23 +30,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
+import json
 import random
 import signal
 import socket
 import sys
 import time
+import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from support import services
 from support.open_files import raise_open_file_limit
+from support.services import Service
 
-if TYPE_CHECKING:
-    from support.services import Service
-
-__all__ = ["BASE_PATH", "DEFAULT_PORTS", "MODES", "flags_url", "main", "parse_args", "start"]
+__all__ = [
+    "BASE_PATH",
+    "DEFAULT_PORTS",
+    "MODES",
+    "clear_log",
+    "flags_url",
+    "main",
+    "parse_args",
+    "peak_in_flight",
+    "read_log",
+    "start",
+]
 
 BASE_PATH = "/flags"
 #: The chapter runs its plain, slow and faulty servers on 8000, 8001 and 8002; drop and stall come next.
@@ -283,21 +294,6 @@ def _server_class() -> type:
     return Server
 
 
-def _loopback(host: str) -> str:
-    """The numeric loopback address for ``host``; anything reachable from another machine is refused."""
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"--host must be a loopback address such as 127.0.0.1, not {host!r}") from None
-    if not address.is_loopback:
-        raise ValueError(
-            f"--host {host} is reachable from other machines; only loopback addresses are allowed"
-        )
-    return str(address)
-
-
 def _delay(text: str) -> tuple[float, float]:
     low, sep, high = text.partition(":")
     try:
@@ -348,9 +344,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stall-max", type=_seconds, default=300.0, help="seconds before a stall gives up")
     args = parser.parse_args(argv)
     try:
-        args.host = _loopback(args.host)
+        args.host = services.loopback_host(args.host)
     except ValueError as exc:
-        parser.error(str(exc))
+        parser.error(f"--host: {exc}")
     if args.port is None:
         args.port = DEFAULT_PORTS[args.mode]
     if args.delay is None:
@@ -418,8 +414,6 @@ def start(
     Options left as None take the mode's defaults (see the module docstring). ``flags_url(service)`` gives the
     ``BASE_URL`` for the chapter's clients; ``support.services.stop(service)`` ends it.
     """
-    from support import services
-
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     args = ["--mode", mode]
@@ -438,6 +432,27 @@ def start(
 def flags_url(service: Service) -> str:
     """The base URL the chapter's clients call ``BASE_URL``, e.g. ``http://127.0.0.1:40123/flags``."""
     return service.url.rstrip("/") + BASE_PATH
+
+
+def read_log(service: Service, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """The site's request log (``GET /_log``): path, start, end, status and outcome of each request."""
+    with urllib.request.urlopen(service.url + "/_log", timeout=timeout) as response:
+        return json.load(response)
+
+
+def clear_log(service: Service, timeout: float = 30.0) -> None:
+    """Empty the site's request log (``DELETE /_log``) and restart its seeded choices."""
+    request = urllib.request.Request(service.url + "/_log", method="DELETE")
+    urllib.request.urlopen(request, timeout=timeout).close()
+
+
+def peak_in_flight(service: Service, timeout: float = 30.0) -> int:
+    """Most requests the site held at once since its log was last cleared, from its own log."""
+    from support.plots import in_flight_counts  # imported late: matplotlib is for clients, not the server
+    from support.timing import Span
+
+    spans = [Span(e["path"], e["start"], e["end"]) for e in read_log(service, timeout)]
+    return max(in_flight_counts(spans)[1])
 
 
 if __name__ == "__main__":

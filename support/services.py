@@ -12,6 +12,7 @@ interpreter exit.
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import os
 import re
 import socket
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["Service", "ServiceError", "start", "stop", "stop_all", "running"]
+__all__ = ["Service", "ServiceError", "loopback_host", "start", "stop", "stop_all", "running"]
 
 # The line a server prints once it listens, e.g. "Serving flags on http://127.0.0.1:40123".
 _URL_LINE = re.compile(
@@ -69,6 +70,22 @@ class Service:
 
 _running: dict[tuple[str, tuple[str, ...]], Service] = {}
 _lock = threading.Lock()
+
+
+def loopback_host(host: str) -> str:
+    """The numeric loopback address for ``host`` (``localhost`` is 127.0.0.1); raises ValueError otherwise.
+
+    The servers are teaching props: they must never be reachable from another machine.
+    """
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"{host!r} is not a loopback address such as 127.0.0.1 or ::1") from None
+    if not address.is_loopback:
+        raise ValueError(f"{host} is reachable from other machines; only loopback addresses are allowed")
+    return str(address)
 
 
 def running() -> list[Service]:

@@ -156,6 +156,16 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert not list(path.parent.glob("*.tmp"))
 
 
+def test_failure_kinds_counts_exceptions_by_class_and_other_statuses_by_code() -> None:
+    outcomes = [200, 418, TimeoutError(), 200, 418, ConnectionResetError()]
+    assert client_bench.failure_kinds(outcomes) == {
+        "HTTP 418": 2,
+        "TimeoutError": 1,
+        "ConnectionResetError": 1,
+    }
+    assert client_bench.failure_kinds([200, 200]) == {}
+
+
 def test_median_results_one_row_per_kind_and_n() -> None:
     merged = client_bench.median_results(_fake_results())
     expected = [(k, n, None) for k in KINDS for n in (100, 500, 1000)]

@@ -250,6 +250,22 @@ def test_log_records_flag_requests_with_wall_clock_times(plain: services.Service
     assert _log(plain) == []
 
 
+def test_log_helpers_clear_read_and_find_the_peak(delayed: services.Service) -> None:
+    flag_server.clear_log(delayed)
+    assert flag_server.read_log(delayed) == []
+    assert flag_server.peak_in_flight(delayed) == 0
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient() as client:
+            return await asyncio.gather(*(client.get(flags_url(delayed) + "/br/br.gif") for _ in range(5)))
+
+    assert [r.status_code for r in asyncio.run(burst())] == [200] * 5
+    assert [e["path"] for e in flag_server.read_log(delayed)] == ["/flags/br/br.gif"] * 5
+    assert flag_server.peak_in_flight(delayed) == 5  # sent together, each held DELAY: all there at once
+    flag_server.clear_log(delayed)
+    assert flag_server.read_log(delayed) == []
+
+
 # --- delay mode ----------------------------------------------------------------------------------------------
 
 

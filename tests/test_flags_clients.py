@@ -90,13 +90,9 @@ async def run(download_many: Callable[..., Any], *args: Any, **kwargs: Any) -> C
 def site_log(service: services.Service, expected: int) -> list[dict[str, Any]]:
     """The site's request log once it holds ``expected`` entries (each is logged just after its reply)."""
     deadline = time.monotonic() + 5
-    while len(log := httpx.get(service.url + "/_log").json()) < expected and time.monotonic() < deadline:
+    while len(log := flag_server.read_log(service)) < expected and time.monotonic() < deadline:
         time.sleep(0.02)
     return log
-
-
-def clear_log(service: services.Service) -> None:
-    httpx.delete(service.url + "/_log").raise_for_status()
 
 
 def no_tasks_left() -> bool:
@@ -135,7 +131,7 @@ async def test_flags2_counts_404s_when_trying_every_code(plain: str, tmp_path: P
 async def test_flags2_counts_each_error_once(errors: services.Service, tmp_path: Path) -> None:
     # Regression: the chapter's loop kept `error` from one flag to the next, so after the first HTTP 418
     # every flag counted as an error. Counts must match what the server really answered, flag by flag.
-    clear_log(errors)
+    flag_server.clear_log(errors)
     timeline = Timeline()
     counts = await flags2.download_many(
         KNOWN, flag_server.flags_url(errors), dest=tmp_path, concurrency=50, timeline=timeline
@@ -199,7 +195,7 @@ POOL_WAIT = httpx.Timeout(
 async def test_pool_sized_to_concurrency_lets_200_requests_fly(
     delay: services.Service, tmp_path: Path
 ) -> None:
-    clear_log(delay)
+    flag_server.clear_log(delay)
     codes = KNOWN[:200]
     counts = await flags2.download_many(
         codes, flag_server.flags_url(delay), dest=tmp_path, concurrency=200, request_timeout=POOL_WAIT
@@ -255,7 +251,7 @@ async def test_cancelling_leaves_no_tasks_and_no_partial_files(
 async def test_flags3_saves_no_file_when_the_image_fails_after_its_metadata(
     errors: services.Service, tmp_path: Path
 ) -> None:
-    clear_log(errors)
+    flag_server.clear_log(errors)
     codes = KNOWN[:120]
     counts = await flags3.download_many(codes, flag_server.flags_url(errors), dest=tmp_path, concurrency=50)
     log = site_log(errors, 2 * len(codes) - counts[Status.ERROR])

@@ -133,3 +133,16 @@ def test_services_stop_themselves_when_their_starter_is_killed(toy: str, tmp_pat
         assert not _pid_alive(pid), "the server outlived the process that started it"
     finally:
         starter.kill()
+
+
+@pytest.mark.parametrize(
+    ("host", "address"), [("localhost", "127.0.0.1"), ("127.0.0.2", "127.0.0.2"), ("0:0:0:0:0:0:0:1", "::1")]
+)
+def test_loopback_host_gives_the_numeric_address(host: str, address: str) -> None:
+    assert services.loopback_host(host) == address
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1", "example.com", ""])
+def test_loopback_host_refuses_anything_reachable_from_outside(host: str) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        services.loopback_host(host)
