@@ -433,17 +433,28 @@ async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:
     try:
         await resolver.resolve(domain, "A")
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-        return Result(domain, False)
+        found = False  # the server answered: no such name, or no address for it
     except dns.resolver.LifetimeTimeout as exc:
         raise ProbeTimeout(f"no DNS answer for {domain!r} from {server} in {resolver.lifetime} s") from exc
-    return Result(domain, True)
+    else:
+        found = True
+    return Result(domain, found)
 
 
 async def multi_probe(domains: Iterable[str], server: ServerSpec = DEFAULT_URL) -> AsyncIterator[Result]:
-    """Probe all ``domains`` at once; yield each Result as soon as its answer arrives."""
-    coros = [probe(domain, server) for domain in domains]
-    for coro in asyncio.as_completed(coros):
-        yield await coro
+    """Probe all ``domains`` at once; yield each Result as soon as its answer arrives.
+
+    A consumer that stops early (``break``, an error) closes the generator: the probes still in flight are
+    cancelled and waited for, so none keeps running unobserved.
+    """
+    in_flight = [asyncio.create_task(probe(domain, server)) for domain in domains]
+    try:
+        for first_done in asyncio.as_completed(in_flight):
+            yield await first_done
+    finally:
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
 
 
 if __name__ == "__main__":

@@ -284,6 +284,18 @@ async def test_multi_probe_yields_every_result_as_it_arrives(seeded: services.Se
 
 
 @pytest.mark.asyncio
+async def test_stopping_multi_probe_early_cancels_the_probes_in_flight(slow: services.Service) -> None:
+    names = dns_server.keyword_names("dev")
+    before = asyncio.all_tasks()
+    results = dns_server.multi_probe(names, slow)
+    first = await anext(results)
+    assert first.domain in names
+    assert len(asyncio.all_tasks() - before) > 1, "the other probes should still be running"
+    await results.aclose()  # what `break` in an `async for` does once the generator is collected
+    assert asyncio.all_tasks() - before == set(), "probes left running after the consumer stopped"
+
+
+@pytest.mark.asyncio
 async def test_probe_times_out_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dns_server, "PROBE_TIMEOUT", 0.3)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, but never answers
