@@ -67,7 +67,7 @@ notebooks: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check support tests benchmarks notebooks
-	$(BIN)/ruff format --check support tests benchmarks
+	$(BIN)/ruff format --check support tests benchmarks notebooks
 	@if [ -f $(LINT_TOOL) ]; then $(BIN)/python $(LINT_TOOL) notebooks; else echo "($(LINT_TOOL) not found: skipped)"; fi
 
 bench: $(STAMP)

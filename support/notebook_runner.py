@@ -83,16 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     failed = 0
     for path in args.notebooks:
-        print(f"{path} ...", end=" ", flush=True)
         try:
             total, slowest, index = run_notebook(path, args.timeout)
         except CellExecutionError as exc:
             failed += 1
-            print("FAILED (not written)")
+            print(f"{path}: FAILED (not written)")
             print(str(exc)[-3000:], file=sys.stderr)
             continue
         flag = "  <- over the 5 s limit" if slowest > SLOW_CELL else ""
-        print(f"{total:.1f} s, slowest cell #{index} {slowest:.1f} s{flag}")
+        print(f"{path}: {total:.1f} s, slowest cell #{index} {slowest:.1f} s{flag}", flush=True)
     return 1 if failed else 0
 
 
