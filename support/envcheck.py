@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["Check", "checks", "in_project_env", "report", "main", "SUPPORTED_PYTHON", "KEY_PACKAGES"]
+__all__ = [
+    "Check",
+    "checks",
+    "in_project_env",
+    "report",
+    "show_versions",
+    "main",
+    "SUPPORTED_PYTHON",
+    "KEY_PACKAGES",
+]
 
 SUPPORTED_PYTHON = ((3, 11), (3, 13))
 # The packages a learner is most likely to ask about; the check covers all requirements regardless.
@@ -126,6 +135,20 @@ def report(only: tuple[str, ...] | None = None) -> bool:
     failed = [c for c in checks() if not c.ok]
     print("All checks passed." if not failed else f"{len(failed)} check(s) need attention.")
     return not failed
+
+
+def show_versions(*packages: str) -> None:
+    """Print one line with Python's version and each named package's, as a lesson's first cell.
+
+    A reader comparing their output with the stored one sees at once whether versions explain a difference.
+    """
+    parts = [f"Python {'.'.join(map(str, sys.version_info[:3]))}"]
+    for name in packages:
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} (missing: run `make lab`)")
+    print(" | ".join(parts))
 
 
 def main(argv: list[str] | None = None) -> int:

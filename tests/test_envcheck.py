@@ -55,3 +55,14 @@ def test_cli_exit_status_follows_the_checks() -> None:
     all_ok = all(c.ok for c in envcheck.checks())
     assert (done.returncode == 0) == all_ok
     assert ("All checks passed." in done.stdout) == all_ok
+
+
+def test_show_versions_names_python_and_each_package(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    envcheck.show_versions("httpx", "no-such-package-xyz")
+    line = capsys.readouterr().out.rstrip("\n")
+    assert "\n" not in line
+    assert line.startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
+    assert f"httpx {metadata.version('httpx')}" in line
+    assert "no-such-package-xyz (missing" in line
