@@ -23,10 +23,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Kernelspecs from this venv win over any the user installed elsewhere.
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help venv lab test unit nbval notebooks lint lock bench clean
+.PHONY: help venv lab student test unit nbval notebooks lint lock bench clean
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
+	@echo "make student    copies of the lessons without solutions, in student/ (then: make lab LAB_DIR=student)"
 	@echo "make test       unit tests + strict nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook lint"
@@ -50,8 +51,15 @@ $(STAMP): requirements.lock pyproject.toml
 # Root (containers, CI machines) needs --allow-root, or Jupyter refuses to start.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
+LAB_DIR ?= notebooks
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(LAB_FLAGS)
+
+# For learners working alone: the model answers left out, so running the cells in order tests their own.
+student: $(STAMP)
+	$(BIN)/python -m support.student_copy $(NOTEBOOKS) --dest student
+	@echo "Open them with: make lab LAB_DIR=student"
 
 test: unit nbval
 
@@ -79,4 +87,4 @@ lock:
 clean:
 	rm -rf .venv .venv-* .pytest_cache .ruff_cache build *.egg-info support/*.egg-info
 	find . -name __pycache__ -prune -exec rm -rf {} +
-	rm -rf .cache
+	rm -rf .cache student
