@@ -87,6 +87,7 @@ def checks() -> list[Check]:
     low, high = SUPPORTED_PYTHON
     version = sys.version_info[:2]
     found = ".".join(map(str, sys.version_info[:3]))
+    project_env = in_project_env()
     result = [
         Check(
             "Python",
@@ -98,8 +99,8 @@ def checks() -> list[Check]:
         Check(
             "project environment",
             "the workbook's .venv (or conda env)",
-            "yes" if in_project_env() else "no",
-            in_project_env(),
+            "yes" if project_env else "no",
+            project_env,
             "start JupyterLab with `make lab` from the workbook folder, or pick the "
             "'Python 3 (async workbook)' kernel",
         ),
@@ -124,15 +125,14 @@ def checks() -> list[Check]:
 
 def report(only: tuple[str, ...] | None = None) -> bool:
     """Print the pre-flight list (all checks, or the named ones) and return whether everything passed."""
-    rows = [
-        c for c in checks() if only is None or c.name in only or c.name in ("Python", "project environment")
-    ]
+    every = checks()  # once: each call reads every installed package's metadata
+    rows = [c for c in every if only is None or c.name in only or c.name in ("Python", "project environment")]
     width = max(len(c.name) for c in rows)
     for c in rows:
         mark = "ok " if c.ok else "FIX"
         line = f"[{mark}] {c.name:<{width}}  {c.found:<12} (needs {c.wanted})"
         print(line + ("" if c.ok else f"\n      -> {c.fix}"))
-    failed = [c for c in checks() if not c.ok]
+    failed = [c for c in every if not c.ok]
     print("All checks passed." if not failed else f"{len(failed)} check(s) need attention.")
     return not failed
 
