@@ -58,7 +58,7 @@ lab: $(STAMP)
 
 # For learners working alone: the model answers left out, so running the cells in order tests their own.
 student: $(STAMP)
-	$(BIN)/python -m support.student_copy $(NOTEBOOKS) --dest student
+	$(BIN)/python -m support.workbook.student_copy $(NOTEBOOKS) --dest student
 	@echo "Open them with: make lab LAB_DIR=student"
 
 test: unit nbval
@@ -71,7 +71,7 @@ nbval: $(STAMP)
 
 # Stored outputs come only from here: each notebook from a fresh kernel, top to bottom, in order.
 notebooks: $(STAMP)
-	$(BIN)/python -m support.notebook_runner $(NOTEBOOKS)
+	$(BIN)/python -m support.workbook.notebook_runner $(NOTEBOOKS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check support tests benchmarks notebooks

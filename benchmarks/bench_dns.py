@@ -22,7 +22,8 @@ import dns.version
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
-from support import dns_server, reports, services  # noqa: E402
+from support.lab import dns_server, services  # noqa: E402
+from support.workbook import reports  # noqa: E402
 
 __all__ = ["main", "names", "run_round"]
 

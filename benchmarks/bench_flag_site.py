@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
-from support import client_bench, flag_server, reports, services  # noqa: E402
-from support.flag_data import countries  # noqa: E402
-from support.open_files import raise_open_file_limit  # noqa: E402
+from support.lab import flag_server, services  # noqa: E402
+from support.lab.flag_data import countries  # noqa: E402
+from support.workbook import client_bench, reports  # noqa: E402
+from support.workbook.open_files import raise_open_file_limit  # noqa: E402
 
 __all__ = ["burst", "fetch", "main"]
 

@@ -4,7 +4,7 @@ Both download from the local flag site in delay mode (every answer waits ``d`` s
 situation where concurrency pays: the sequential client waits ``d`` per flag, flags2 waits about ``d`` in all.
 
 flags2 downloads every flag on the site (about 250) with ``concurrency=1000``, the function behind
-``python -m support.flags2 -a -m 1000``; it runs ``--repeat`` times and the median counts. Sequentially those
+``python -m support.examples.flags2 -a -m 1000``; it runs ``--repeat`` times and the median counts. Sequentially those
 flags would take over two minutes at 0.5 s each, so the sequential client downloads a sample (the 20 default
 flags) and its time per flag is scaled to the whole set; output and JSON say that figure is an estimate.
 
@@ -26,11 +26,13 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
-from support import flag_server, flags, flags2, reports, services  # noqa: E402
-from support.flag_data import POP20_CC, countries  # noqa: E402
-from support.flags_common import Status, pool_limits, summary  # noqa: E402
+from support.examples import flags, flags2  # noqa: E402
+from support.examples.flags_common import Status, pool_limits, summary  # noqa: E402
+from support.lab import flag_server, services  # noqa: E402
+from support.lab.flag_data import POP20_CC, countries  # noqa: E402
 from support.plots import in_flight_counts  # noqa: E402
 from support.timing import Stopwatch, Timeline, format_duration, format_ratio  # noqa: E402
+from support.workbook import reports  # noqa: E402
 
 __all__ = ["main"]
 

@@ -1,17 +1,12 @@
-"""Helpers shared by the async Python workbook's notebooks, one module per noun.
+"""Helpers shared by the async Python workbook's notebooks, grouped by room.
 
-- ``timing``: the one stopwatch (``Stopwatch``), task timelines (``Timeline``) and duration format;
-- ``plots``: sequential-vs-concurrent bars, task timelines, requests in flight;
-- ``services``: start local servers once, on free ports, and stop them all (``_supervised`` keeps them
-  from outliving their starter);
-- local servers with a CLI: ``flag_server`` (with ``flag_data``), ``dns_server``;
-- the chapter's programs as modules with a CLI: ``blogdom``, ``flags``, ``flags_threadpool``,
-  ``flags_asyncio``, ``flags2``, ``flags3`` (sharing ``flags_common``), ``hello_loop``;
-- the taught toy scheduler: ``generator_scheduler``;
-- measuring: ``client_bench``, ``open_files``, ``reports``;
-- the workbook itself: ``envcheck`` (pre-flight check), ``notebook_runner`` (``make notebooks``),
-  ``exercises`` (one checker module per lesson).
+- ``timing``, ``plots``: the instruments every lesson uses (one stopwatch, one duration format, one plot style);
+- ``lab/``: the local stand-ins for the internet (flag site, DNS server) and how they start and stop;
+- ``examples/``: the chapter's programs, rewritten, each with a CLI (``python -m support.examples.<name>``);
+- ``exercises/``: the checkers, one module per lesson;
+- ``workbook/``: the workbook's own machinery (environment check, notebook runner, benchmark reports).
 
+Rooms depend downward: examples and exercises use the lab and the instruments; the lab imports no example.
 Import the module you need; this package imports nothing heavy by itself.
 """
 

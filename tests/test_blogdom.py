@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from support import blogdom, dns_server, services
-from support.dns_server import Result
-from support.services import Service
+from support.examples import blogdom
+from support.lab import dns_server, services
+from support.lab.dns_server import Result
+from support.lab.services import Service
 from support.timing import Stopwatch, Timeline
 
 REPO = Path(__file__).resolve().parent.parent
@@ -139,7 +140,7 @@ def test_main_rejects_bad_arguments(argv: list[str], capsys: pytest.CaptureFixtu
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "support.blogdom", *args],
+        [sys.executable, "-m", "support.examples.blogdom", *args],
         capture_output=True,
         text=True,
         timeout=30,

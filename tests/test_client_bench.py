@@ -19,9 +19,11 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from support import client_bench, flag_server, plots, services  # noqa: E402
-from support.client_bench import KINDS, Result  # noqa: E402
-from support.flag_data import countries  # noqa: E402
+from support import plots  # noqa: E402
+from support.lab import flag_server, services  # noqa: E402
+from support.lab.flag_data import countries  # noqa: E402
+from support.workbook import client_bench  # noqa: E402
+from support.workbook.client_bench import KINDS, Result  # noqa: E402
 
 N = 20
 REPO = Path(__file__).resolve().parent.parent

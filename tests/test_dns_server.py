@@ -23,8 +23,8 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from support import dns_server, services
-from support.dns_server import Result
+from support.lab import dns_server, services
+from support.lab.dns_server import Result
 
 REPO = Path(__file__).resolve().parent.parent
 DELAY = 0.2
@@ -327,7 +327,7 @@ def test_busy_port_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_help() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "support.dns_server", "--help"],
+        [sys.executable, "-m", "support.lab.dns_server", "--help"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -340,7 +340,7 @@ def test_cli_help() -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_stops_cleanly_on_signals(sig: signal.Signals) -> None:
-    service = services.start("support.dns_server", "--seed", str(1000 + sig))  # its own process
+    service = services.start("support.lab.dns_server", "--seed", str(1000 + sig))  # its own process
     try:
         assert ask(service, "if.dev").rcode() == dns.rcode.NOERROR
         service.process.send_signal(sig)

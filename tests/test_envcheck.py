@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from support import envcheck
+from support.paths import REPO_ROOT
+from support.workbook import envcheck
 
 
 def test_this_test_run_is_in_the_project_env() -> None:
     # make test runs pytest from the repo's venv, so the check must recognise it.
-    if Path(sys.prefix).resolve().parent != envcheck.REPO:
+    if Path(sys.prefix).resolve().parent != REPO_ROOT:
         pytest.skip("not running from the workbook's venv")
     assert envcheck.in_project_env()
     assert all(check.ok for check in envcheck.checks()), [c for c in envcheck.checks() if not c.ok]
@@ -51,7 +52,7 @@ def test_unsupported_python_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_cli_exit_status_follows_the_checks() -> None:
-    done = subprocess.run([sys.executable, "-m", "support.envcheck"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "support.workbook.envcheck"], capture_output=True, text=True)
     all_ok = all(c.ok for c in envcheck.checks())
     assert (done.returncode == 0) == all_ok
     assert ("All checks passed." in done.stdout) == all_ok

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from support.examples.generator_scheduler import sleep
 from support.exercises import ExerciseFailed
 from support.exercises.classic_coroutines import check_in_sequence, check_running_max, check_ticker
-from support.generator_scheduler import sleep
 
 # ---- Exercise 1: running maximum
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.examples.flags_common import Outcome, Status, failed, flag_url
 from support.exercises import ExerciseFailed
 from support.exercises.downloads import (
     FakeFlagSite,
@@ -18,7 +19,6 @@ from support.exercises.downloads import (
     check_fetch_with_retries,
     check_save_streamed,
 )
-from support.flags_common import Outcome, Status, failed, flag_url
 
 # --- Exercise 1: fetch_outcome ------------------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from support.dns_server import Result
 from support.exercises import ExerciseFailed
 from support.exercises.native_coroutines import FakeDNS, check_delay, check_first_found, check_probe_within
+from support.lab.dns_server import Result
 
 Probe = Callable[[str], Awaitable[Result]]
 

@@ -13,7 +13,8 @@ import pycountry
 import pytest
 from PIL import Image
 
-from support import flag_data
+from support import paths
+from support.lab import flag_data
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private, empty cache root, so these tests never touch (or trust) the shared one."""
     root = tmp_path / "cache"
-    monkeypatch.setenv(flag_data.CACHE_ENV, str(root))
+    monkeypatch.setenv(paths.CACHE_ENV, str(root))
     return root
 
 
@@ -95,7 +96,7 @@ def test_render_flag_refuses_unknown_codes() -> None:
 def test_two_builds_give_identical_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     trees = []
     for name in ("one", "two"):
-        monkeypatch.setenv(flag_data.CACHE_ENV, str(tmp_path / name))
+        monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path / name))
         trees.append(_tree(flag_data.flag_dir()))
     assert len(trees[0]) == 2 * len(flag_data.countries()) + 1  # plus the stamp
     assert trees[0] == trees[1]
@@ -105,8 +106,8 @@ def test_a_fresh_process_draws_the_same_bytes(cache: Path) -> None:
     # Catches anything seeded per process (str hashes, random): a second interpreter must agree.
     here = _tree(flag_data.flag_dir())
     other = cache.parent / "other"
-    env = dict(os.environ, **{flag_data.CACHE_ENV: str(other)}, PYTHONHASHSEED="random")
-    code = "from support.flag_data import flag_dir; print(flag_dir())"
+    env = dict(os.environ, **{paths.CACHE_ENV: str(other)}, PYTHONHASHSEED="random")
+    code = "from support.lab.flag_data import flag_dir; print(flag_dir())"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
@@ -162,8 +163,8 @@ def test_an_interrupted_build_leaves_nothing_half_built(cache: Path, monkeypatch
 
 
 def test_concurrent_builds_agree_and_leave_one_complete_directory(cache: Path) -> None:
-    code = "from support.flag_data import flag_dir; print(flag_dir())"
-    env = dict(os.environ, **{flag_data.CACHE_ENV: str(cache)})
+    code = "from support.lab.flag_data import flag_dir; print(flag_dir())"
+    env = dict(os.environ, **{paths.CACHE_ENV: str(cache)})
     procs = [
         subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(4)

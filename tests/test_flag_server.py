@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import flag_data, flag_server, services
-from support.flag_server import flags_url
+from support import paths
+from support.lab import flag_data, flag_server, services
+from support.lab.flag_server import flags_url
 
 REPO = Path(__file__).resolve().parent.parent
 DELAY = 0.2  # small, so the file stays fast, but far above the server's own overhead
@@ -141,7 +142,7 @@ def test_loopback_hosts_are_accepted(host: str, bound: str) -> None:
 
 
 def test_the_command_line_refuses_a_public_host() -> None:
-    command = [sys.executable, "-m", "support.flag_server", "--host", "0.0.0.0", "--port", "0"]
+    command = [sys.executable, "-m", "support.lab.flag_server", "--host", "0.0.0.0", "--port", "0"]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "loopback" in done.stderr and "Serving" not in done.stdout
 
@@ -403,7 +404,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[services
     """A flag site on a private cache with secrets planted where a naive path join would reach."""
     root = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(flag_data.CACHE_ENV, str(root))
+        mp.setenv(paths.CACHE_ENV, str(root))
         data = flag_data.flag_dir()
         secrets = [
             root / "secret.txt",

@@ -19,18 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from support import (
-    flag_server,
-    flags,
-    flags2,
-    flags3,
-    flags_asyncio,
-    flags_common,
-    flags_threadpool,
-    services,
-)
-from support.flag_data import POP20_CC, countries, flag_dir
-from support.flags_common import Outcome, Status, safe_filename
+from support.examples import flags, flags2, flags3, flags_asyncio, flags_common, flags_threadpool
+from support.examples.flags_common import Outcome, Status, safe_filename
+from support.lab import flag_server, services
+from support.lab.flag_data import POP20_CC, countries, flag_dir
 from support.plots import in_flight_counts
 from support.timing import Span, Timeline
 
@@ -442,7 +434,15 @@ def test_cli_ctrl_c_stops_at_once_and_leaves_only_whole_files(
 ) -> None:
     url = flag_server.flags_url(delay)
     process = _cli(
-        "support.flags2", "-a", "-m", "10", "--url", url, "--dest", str(tmp_path), stderr=subprocess.DEVNULL
+        "support.examples.flags2",
+        "-a",
+        "-m",
+        "10",
+        "--url",
+        url,
+        "--dest",
+        str(tmp_path),
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
     while not any(name.endswith(".gif") for name in names(tmp_path)) and time.monotonic() < deadline:

@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from support import generator_scheduler
-from support.generator_scheduler import Scheduler, Sleep, sleep
+from support.examples import generator_scheduler
+from support.examples.generator_scheduler import Scheduler, Sleep, sleep
 from support.timing import Span, Stopwatch
 
 

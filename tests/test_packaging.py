@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -76,7 +79,7 @@ def test_environment_yml_matches_pyproject() -> None:
 
 
 def test_supported_pythons_agree_everywhere() -> None:
-    from support.envcheck import SUPPORTED_PYTHON
+    from support.workbook.envcheck import SUPPORTED_PYTHON
 
     requires = _pyproject()["project"]["requires-python"]
     (low_major, low_minor), (high_major, high_minor) = SUPPORTED_PYTHON
@@ -84,3 +87,38 @@ def test_supported_pythons_agree_everywhere() -> None:
     assert f"<{high_major}.{high_minor + 1}" in requires
     ruff_target = _pyproject()["tool"]["ruff"]["target-version"]
     assert ruff_target == f"py{low_major}{low_minor}"
+
+
+def _imported_top_level_modules(*folders: Path) -> set[str]:
+    """Every top-level module named in an import statement under ``folders`` (lazy imports included)."""
+    modules: set[str] = set()
+    for folder in folders:
+        for path in folder.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules.add(node.module.split(".")[0])
+    return modules
+
+
+# Declared for what they run or draw, not for an import statement in support/.
+RUNTIME_ONLY = {
+    "jupyterlab": "the lab itself (make lab)",
+    "ipykernel": "the kernel the notebooks run in",
+    "ipywidgets": "tqdm.auto draws its bars as widgets through it",
+}
+
+
+def test_support_declares_what_it_imports_and_imports_what_it_declares() -> None:
+    distributions = importlib.metadata.packages_distributions()
+    third_party = {
+        module
+        for module in _imported_top_level_modules(ROOT / "support")
+        if module not in sys.stdlib_module_names and module != "support"
+    }
+    runtime = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    needed = {_name(dist) for module in third_party for dist in distributions.get(module, [module])}
+    assert not needed - runtime, f"support/ imports these without declaring them: {sorted(needed - runtime)}"
+    unused = runtime - needed - set(RUNTIME_ONLY)
+    assert not unused, f"declared in pyproject.toml but imported nowhere in support/: {sorted(unused)}"

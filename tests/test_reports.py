@@ -7,7 +7,7 @@ import platform
 from datetime import datetime
 from pathlib import Path
 
-from support import reports
+from support.workbook import reports
 
 
 def test_machine_says_when_and_on_what() -> None:

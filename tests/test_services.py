@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import services
+from support.lab import services
 
 # A minimal server that follows the contract in docs/CONTRIBUTING-services.md.
 TOY_SERVER = textwrap.dedent(
@@ -102,7 +102,7 @@ def test_a_server_that_fails_reports_its_output(toy: str) -> None:
 
 
 def test_services_are_stopped_at_interpreter_exit(toy: str, tmp_path: Path) -> None:
-    script = "from support import services; s = services.start('toy_server'); print(s.process.pid)"
+    script = "from support.lab import services; s = services.start('toy_server'); print(s.process.pid)"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(Path(__file__).parent.parent)]))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=30)
     assert done.returncode == 0, done.stderr
@@ -116,7 +116,7 @@ def test_services_are_stopped_at_interpreter_exit(toy: str, tmp_path: Path) -> N
 def test_services_stop_themselves_when_their_starter_is_killed(toy: str, tmp_path: Path) -> None:
     # A killed kernel runs no exit handlers: the server must notice on its own and stop.
     script = (
-        "import time; from support import services; s = services.start('toy_server');"
+        "import time; from support.lab import services; s = services.start('toy_server');"
         "print(s.process.pid, flush=True); time.sleep(60)"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(Path(__file__).parent.parent)]))

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from support.student_copy import SOLUTION_TAG, main, student_copy
+from support.workbook.student_copy import SOLUTION_TAG, main, student_copy
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

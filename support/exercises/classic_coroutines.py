@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
-from ..generator_scheduler import Scheduler, sleep
+from ..examples.generator_scheduler import Scheduler, sleep
 from ..timing import Stopwatch
 from . import ExerciseFailed, passed, require
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ..flags_common import Outcome, Status
+from ..examples.flags_common import Outcome, Status
 from . import ExerciseFailed, passed, require
 
 __all__ = [

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from ..dns_server import Result
+from ..lab.dns_server import Result
 from ..timing import Stopwatch
 from . import ExerciseFailed, passed, require
 
@@ -26,7 +26,7 @@ ProbeWithin = Callable[[Sequence[str], Probe, float], Awaitable[Mapping[str, boo
 class FakeDNS:
     """A stand-in for the DNS server: ``answers[domain] = (seconds, found)``.
 
-    :meth:`probe` sleeps that long, then returns a :class:`~support.dns_server.Result`. The fake notes which
+    :meth:`probe` sleeps that long, then returns a :class:`~support.lab.dns_server.Result`. The fake notes which
     probes started, finished and were cancelled, so a check can tell whether leftovers were stopped.
     """
 

@@ -1,11 +1,11 @@
 """Download flags with a pool of threads: the sequential client's code, run by many workers at once.
 
-``download_one`` is :func:`support.flags.download_one` unchanged; ``executor.map`` hands each country code to
+``download_one`` is :func:`support.examples.flags.download_one` unchanged; ``executor.map`` hands each country code to
 a free worker thread, so up to ``concurrency`` requests wait on the network together. The threads share one
 ``httpx.Client`` (its docstring says it "can be shared between threads"), whose pool has a connection for
 every worker. Like the sequential client it has no error handling: the first failure ends the run.
 
-Run ``python -m support.flags_threadpool --help`` for the options.
+Run ``python -m support.examples.flags_threadpool --help`` for the options.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 
-from support import flags_common
-from support.flags import download_one
-from support.flags_common import DEFAULT_TIMEOUT, Status, default_dest, pool_limits
+from support.examples import flags_common
+from support.examples.flags import download_one
+from support.examples.flags_common import DEFAULT_TIMEOUT, Status, default_dest, pool_limits
 
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "download_many", "main"]
 
@@ -49,11 +49,11 @@ def download_many(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: ``python -m support.flags_threadpool [-m N] [-a|-e] [-l N] [--url BASE] [CC ...]``"""
+    """The command line: ``python -m support.examples.flags_threadpool [-m N] [-a|-e] [-l N] [--url BASE] [CC ...]``"""
     return flags_common.main(
         download_many,
         argv,
-        prog="python -m support.flags_threadpool",
+        prog="python -m support.examples.flags_threadpool",
         description="Download flags with a thread pool.",
         concurrency=(DEFAULT_CONCURRENCY, MAX_CONCURRENCY),
     )

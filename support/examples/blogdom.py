@@ -3,9 +3,9 @@
 It asks a DNS server about ``<keyword>.dev`` for every Python keyword of at most four letters, all at once,
 and prints each answer as it arrives: ``+`` marks a name that resolves (taken), a blank a name that does not
 (perhaps free). The chapter asks the system resolver (``loop.getaddrinfo``); this workbook has no internet,
-so the questions go to the local server of :mod:`support.dns_server` instead.
+so the questions go to the local server of :mod:`support.lab.dns_server` instead.
 
-Run it: ``python -m support.blogdom [--server dns://127.0.0.1:PORT] [--sequential]``. Without ``--server``
+Run it: ``python -m support.examples.blogdom [--server dns://127.0.0.1:PORT] [--sequential]``. Without ``--server``
 it starts a local DNS server for the run (``--delay``, ``--seed``) and stops it at the end.
 """
 
@@ -18,9 +18,9 @@ import keyword
 import sys
 from collections.abc import Callable, Iterable
 
-from . import dns_server
-from .dns_server import Result, ServerSpec
-from .timing import Stopwatch, Timeline
+from support.lab import dns_server
+from support.lab.dns_server import Result, ServerSpec
+from support.timing import Stopwatch, Timeline
 
 __all__ = [
     "MAX_KEYWORD_LEN",
@@ -123,7 +123,7 @@ def _positive_int(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m support.blogdom",
+        prog="python -m support.examples.blogdom",
         description="Probe <keyword>.<tld> names for short Python keywords; '+' marks names that resolve.",
         # A fixed width: the help reads the same in every terminal and in the lesson's stored output.
         formatter_class=functools.partial(argparse.HelpFormatter, width=96),

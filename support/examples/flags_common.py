@@ -1,7 +1,7 @@
 """What every flag download client shares: URLs, statuses, atomic saving and the command line.
 
-The clients (:mod:`support.flags`, :mod:`support.flags_threadpool`, :mod:`support.flags_asyncio`,
-:mod:`support.flags2`, :mod:`support.flags3`) differ only in *how* they wait for the network. Everything else
+The clients (:mod:`support.examples.flags`, :mod:`support.examples.flags_threadpool`, :mod:`support.examples.flags_asyncio`,
+:mod:`support.examples.flags2`, :mod:`support.examples.flags3`) differ only in *how* they wait for the network. Everything else
 lives here once, so a lesson can show two clients side by side and the difference is all that is on screen.
 
 The command line follows the chapter's ``flags2`` scripts (``-s LOCAL|DELAY|ERROR -a -e -l N -m N -v CC...``)
@@ -27,7 +27,8 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from support.flag_data import CACHE_ENV, POP20_CC, countries
+from support.lab.flag_data import POP20_CC, countries
+from support.paths import CACHE_ENV, cache_root
 from support.timing import Stopwatch, Timeline, format_duration
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
     "summary",
 ]
 
-#: The chapter's local test servers: plain, slow and faulty (see ``support.flag_server``'s modes).
+#: The chapter's local test servers: plain, slow and faulty (see ``support.lab.flag_server``'s modes).
 SERVERS: dict[str, str] = {
     "LOCAL": "http://localhost:8000/flags",
     "DELAY": "http://localhost:8001/flags",
@@ -95,9 +96,8 @@ def metadata_url(base_url: str, cc: str) -> str:
 
 
 def default_dest() -> Path:
-    """``<cache>/downloads``: ignored by git, and the same cache root :mod:`support.flag_data` uses."""
-    root = os.environ.get(CACHE_ENV)
-    return (Path(root) if root else Path(__file__).resolve().parent.parent / ".cache") / "downloads"
+    """``<cache>/downloads``: ignored by git, and the same cache root :mod:`support.lab.flag_data` uses."""
+    return cache_root() / "downloads"
 
 
 def save_flag(data: bytes, dest: Path, filename: str) -> Path:

@@ -1,19 +1,19 @@
 """The robust asyncio flag client: bounded concurrency, a progress bar, and every failure counted.
 
-What it adds to :mod:`support.flags_asyncio`, and why:
+What it adds to :mod:`support.examples.flags_asyncio`, and why:
 
 - an ``asyncio.Semaphore`` lets at most ``concurrency`` requests be in flight, so a big run neither floods the
   server nor opens more sockets than the system allows;
-- a connection pool as large as the semaphore (:func:`support.flags_common.pool_limits`): httpx's default of
+- a connection pool as large as the semaphore (:func:`support.examples.flags_common.pool_limits`): httpx's default of
   100 connections makes request 101 queue inside the client, where it can fail with ``PoolTimeout``;
 - ``asyncio.as_completed`` yields results as they arrive, to drive a ``tqdm`` progress bar;
-- each task turns its own failure into an :class:`~support.flags_common.Outcome` (404 is *not found*, timeouts
+- each task turns its own failure into an :class:`~support.examples.flags_common.Outcome` (404 is *not found*, timeouts
   and other HTTP errors are counted): a status is a task's return value, so it cannot stick to the next flag;
 - a ``TaskGroup`` owns the tasks: if one raises, or the caller is cancelled (Ctrl-C), every other task is
   cancelled and awaited before ``download_many`` returns, so nothing is left running;
 - files are written by a worker thread (``asyncio.to_thread``) so the event loop never waits for the disk.
 
-``await download_many(...)`` from a notebook; ``python -m support.flags2 --help`` for the command line.
+``await download_many(...)`` from a notebook; ``python -m support.examples.flags2 --help`` for the command line.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 import tqdm
 
-from support import flags_common
-from support.flags_asyncio import get_flag
-from support.flags_common import (
+from support.examples import flags_common
+from support.examples.flags_asyncio import get_flag
+from support.examples.flags_common import (
     DEFAULT_TIMEOUT,
     Outcome,
     Status,
@@ -38,8 +38,8 @@ from support.flags_common import (
     record,
     save_flag,
 )
-from support.open_files import raise_open_file_limit
 from support.timing import Timeline
+from support.workbook.open_files import raise_open_file_limit
 
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "DownloadOne", "download_many", "download_one", "main"]
 
@@ -119,11 +119,11 @@ async def download_many(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: ``python -m support.flags2 [-s LOCAL|DELAY|ERROR] [-a|-e] [-l N] [-m N] [CC ...]``"""
+    """The command line: ``python -m support.examples.flags2 [-s LOCAL|DELAY|ERROR] [-a|-e] [-l N] [-m N] [CC ...]``"""
     return flags_common.main(
         download_many,
         argv,
-        prog="python -m support.flags2",
+        prog="python -m support.examples.flags2",
         description="Download flags with asyncio: bounded concurrency, progress bar, error handling.",
         concurrency=(DEFAULT_CONCURRENCY, MAX_CONCURRENCY),
         progress=True,

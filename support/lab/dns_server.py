@@ -30,7 +30,7 @@ Delay
     same name is always equally slow and a run's completion order is reproducible even though queries
     arrive in a different order each time.
 
-Run it: ``python -m support.dns_server [--port 8053] [--delay 0.05:0.3] [--seed 1]``. The default port is
+Run it: ``python -m support.lab.dns_server [--port 8053] [--delay 0.05:0.3] [--seed 1]``. The default port is
 8053 ("53 with 80 in front", as 8080 is for 80): unprivileged, and not 5353, which mDNS daemons hold.
 """
 
@@ -60,8 +60,8 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
-from support import services
-from support.services import Service
+from support.lab import services
+from support.lab.services import Service
 
 __all__ = [
     "DEFAULT_PORT",
@@ -322,7 +322,7 @@ def _delay_arg(text: str) -> tuple[float, float]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m support.dns_server",
+        prog="python -m support.lab.dns_server",
         description="Authoritative DNS over UDP for <python keyword>.{dev,org,com,net}, on loopback only.",
     )
     parser.add_argument(
@@ -363,21 +363,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def start(delay: str | float | tuple[float, float] | None = None, seed: int | None = None) -> Service:
-    """Run the server in the background via ``support.services`` (once per set of options)."""
+    """Run the server in the background via ``support.lab.services`` (once per set of options)."""
     args: list[str] = []
     if delay is not None:
         low, high = parse_delay(delay)  # fail here, in the notebook, not in the subprocess
         args += ["--delay", f"{low!r}" if low == high else f"{low!r}:{high!r}"]
     if seed is not None:
         args += ["--seed", str(seed)]
-    return services.start("support.dns_server", *args)
+    return services.start("support.lab.dns_server", *args)
 
 
 # --- the client side used by the lessons ----------------------------------------------------------------
 
 
 class HasAddress(Protocol):
-    """Anything with ``host`` and ``port``, such as ``support.services.Service``."""
+    """Anything with ``host`` and ``port``, such as ``support.lab.services.Service``."""
 
     @property
     def host(self) -> str: ...

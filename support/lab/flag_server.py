@@ -1,6 +1,6 @@
 """The local flag site: the web server the chapter's ``flags*.py`` clients download from.
 
-``python -m support.flag_server`` serves every country in :mod:`support.flag_data` with the chapter's layout,
+``python -m support.lab.flag_server`` serves every country in :mod:`support.lab.flag_data` with the chapter's layout,
 ``/flags/<cc>/<cc>.gif`` and ``/flags/<cc>/metadata.json`` (lower-case ``cc``), so the chapter's clients run
 against it unchanged with ``BASE_URL = "http://localhost:8000/flags"``. It is a Starlette app served by uvicorn.
 
@@ -42,9 +42,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from support import services
-from support.open_files import raise_open_file_limit
-from support.services import Service
+from support.lab import services
+from support.lab.services import Service
+from support.workbook.open_files import raise_open_file_limit
 
 __all__ = [
     "BASE_PATH",
@@ -86,7 +86,7 @@ class _Options:
 
 def _load_files() -> dict[str, tuple[bytes, str]]:
     """Every servable path mapped to its bytes, read once: requests never touch the file system."""
-    from support.flag_data import countries, flag_dir
+    from support.lab.flag_data import countries, flag_dir
 
     root = flag_dir()
     files = {}
@@ -331,7 +331,7 @@ def _fraction(text: str) -> float:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line, with the defaults that depend on ``--mode`` filled in (port, delay, error rate)."""
     parser = argparse.ArgumentParser(
-        prog="python -m support.flag_server", description=__doc__.split("\n\n")[0]
+        prog="python -m support.lab.flag_server", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--mode", choices=MODES, default="plain", help="how to misbehave (default: plain)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
@@ -412,7 +412,7 @@ def start(
     """Run the flag site in the background on a free port (once per set of options) and return it.
 
     Options left as None take the mode's defaults (see the module docstring). ``flags_url(service)`` gives the
-    ``BASE_URL`` for the chapter's clients; ``support.services.stop(service)`` ends it.
+    ``BASE_URL`` for the chapter's clients; ``support.lab.services.stop(service)`` ends it.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -426,7 +426,7 @@ def start(
         args += ["--seed", str(seed)]
     if stall_max is not None:
         args += ["--stall-max", str(stall_max)]
-    return services.start("support.flag_server", *args)
+    return services.start("support.lab.flag_server", *args)
 
 
 def flags_url(service: Service) -> str:

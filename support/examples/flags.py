@@ -2,9 +2,9 @@
 
 Each request waits for the previous one to finish, so the run takes about the sum of all response times.
 There is no error handling on purpose: the first 404 or timeout ends the run with its traceback
-(:mod:`support.flags2` is the robust version).
+(:mod:`support.examples.flags2` is the robust version).
 
-Run ``python -m support.flags --help`` for the options shared by every flag client.
+Run ``python -m support.examples.flags --help`` for the options shared by every flag client.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from support import flags_common
-from support.flags_common import DEFAULT_TIMEOUT, Status, default_dest, flag_url, save_flag
+from support.examples import flags_common
+from support.examples.flags_common import DEFAULT_TIMEOUT, Status, default_dest, flag_url, save_flag
 
 __all__ = ["download_many", "download_one", "get_flag", "main"]
 
@@ -52,9 +52,12 @@ def download_many(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: ``python -m support.flags [-a|-e] [-l N] [--url BASE] [CC ...]``."""
+    """The command line: ``python -m support.examples.flags [-a|-e] [-l N] [--url BASE] [CC ...]``."""
     return flags_common.main(
-        download_many, argv, prog="python -m support.flags", description="Download flags sequentially."
+        download_many,
+        argv,
+        prog="python -m support.examples.flags",
+        description="Download flags sequentially.",
     )
 
 

@@ -21,8 +21,9 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
+
+from support.paths import REPO_ROOT
 
 __all__ = ["Service", "ServiceError", "loopback_host", "start", "stop", "stop_all", "running"]
 
@@ -30,7 +31,6 @@ __all__ = ["Service", "ServiceError", "loopback_host", "start", "stop", "stop_al
 _URL_LINE = re.compile(
     r"\b(?P<url>(?P<scheme>[a-z]+)://(?P<host>127\.0\.0\.1|localhost|\[::1\]):(?P<port>\d+))"
 )
-_REPO = Path(__file__).resolve().parent.parent
 
 
 class ServiceError(RuntimeError):
@@ -133,10 +133,10 @@ def stop_all() -> int:
 def _launch(module: str, args: tuple[str, ...], ready_timeout: float) -> Service:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # The repo on the path lets `-m support.x` work even where the package is not installed (a plain checkout).
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["WORKBOOK_PARENT_PID"] = str(os.getpid())
     # Through the watchdog wrapper: the server ends itself if this process dies without stopping it.
-    command = [sys.executable, "-m", "support._supervised", module, "--port", "0", *args]
+    command = [sys.executable, "-m", "support.lab._supervised", module, "--port", "0", *args]
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,

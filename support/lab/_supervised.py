@@ -1,6 +1,6 @@
 """Run a server module so that it exits when the process that started it is gone.
 
-``support.services`` starts every server through this wrapper: ``python -m support._supervised <module>
+``support.lab.services`` starts every server through this wrapper: ``python -m support.lab._supervised <module>
 <args>``. A kernel that is killed (not shut down) never runs its exit handlers, and a server it started
 would otherwise run on for ever, holding its port. A watchdog thread notices that the parent changed
 and stops the server as if it had been sent SIGTERM, so it still shuts down cleanly.
@@ -29,7 +29,7 @@ def _watch(parent: int) -> None:
 
 def main() -> None:
     if len(sys.argv) < 2:
-        raise SystemExit("usage: python -m support._supervised MODULE [ARGS...]")
+        raise SystemExit("usage: python -m support.lab._supervised MODULE [ARGS...]")
     module = sys.argv[1]
     # Popped so that processes this server starts do not watch the wrong parent.
     parent = int(os.environ.pop("WORKBOOK_PARENT_PID", os.getppid()))

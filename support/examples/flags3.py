@@ -5,11 +5,11 @@ the first is still a local variable when the file is saved: no callbacks, no sha
 taken separately for each request, so it is held no longer than one request at a time.
 
 Everything else (bounded concurrency, progress, counting, cancellation) is
-:func:`support.flags2.download_many`, which drives this module's :func:`download_one`. Files are written
+:func:`support.examples.flags2.download_many`, which drives this module's :func:`download_one`. Files are written
 atomically by a worker thread, so a failed second request or a cancellation never leaves a half-written or
 empty file.
 
-``await download_many(...)`` from a notebook; ``python -m support.flags3 --help`` for the command line.
+``await download_many(...)`` from a notebook; ``python -m support.examples.flags3 --help`` for the command line.
 """
 
 from __future__ import annotations
@@ -22,9 +22,17 @@ from typing import Any
 
 import httpx
 
-from support import flags2, flags_common
-from support.flags_asyncio import get_flag
-from support.flags_common import Outcome, Status, failed, metadata_url, record, safe_filename, save_flag
+from support.examples import flags2, flags_common
+from support.examples.flags_asyncio import get_flag
+from support.examples.flags_common import (
+    Outcome,
+    Status,
+    failed,
+    metadata_url,
+    record,
+    safe_filename,
+    save_flag,
+)
 from support.timing import Timeline
 
 __all__ = ["download_many", "download_one", "get_country", "main"]
@@ -63,16 +71,16 @@ async def download_one(
 
 
 async def download_many(cc_list: Sequence[str], base_url: str, **options: Any) -> Counter[Status]:
-    """:func:`support.flags2.download_many` (same options) with this module's two-request ``download_one``."""
+    """:func:`support.examples.flags2.download_many` (same options) with this module's two-request ``download_one``."""
     return await flags2.download_many(cc_list, base_url, download_one=download_one, **options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: the same options as ``python -m support.flags2``."""
+    """The command line: the same options as ``python -m support.examples.flags2``."""
     return flags_common.main(
         download_many,
         argv,
-        prog="python -m support.flags3",
+        prog="python -m support.examples.flags3",
         description="Download flags named after their country: metadata.json, then the image.",
         concurrency=(flags2.DEFAULT_CONCURRENCY, flags2.MAX_CONCURRENCY),
         progress=True,

@@ -46,8 +46,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from support.lab.flag_server import BASE_PATH
+
 from . import reports
-from .flag_server import BASE_PATH
 from .open_files import raise_open_file_limit
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def flag_urls(url: str, n: int) -> list[str]:
 
     ``url`` is the site's base (``Service.url``) or the chapter's ``BASE_URL`` ending in ``/flags``.
     """
-    from .flag_data import countries
+    from support.lab.flag_data import countries
 
     base = url.rstrip("/")
     if not base.endswith(BASE_PATH):
@@ -374,7 +375,9 @@ def plot_results(
     """
     import matplotlib.pyplot as plt
 
-    from .plots import WIDTH  # support.plots picks a headless backend outside notebooks before pyplot loads
+    from support.plots import (
+        WIDTH,  # support.plots picks a headless backend outside notebooks before pyplot loads
+    )
 
     merged = [r for r in median_results(results) if r.limit is None]
     if not merged:

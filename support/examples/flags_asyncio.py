@@ -2,9 +2,9 @@
 
 The happy path only, to show how coroutines are arranged: no limit on requests in flight, no error handling
 (the first failure ends the run), and the file is written in the event loop's thread.
-:mod:`support.flags2` adds all three.
+:mod:`support.examples.flags2` adds all three.
 
-Run ``python -m support.flags_asyncio --help`` for the options.
+Run ``python -m support.examples.flags_asyncio --help`` for the options.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from support import flags_common
-from support.flags_common import DEFAULT_TIMEOUT, Status, default_dest, flag_url, save_flag
+from support.examples import flags_common
+from support.examples.flags_common import DEFAULT_TIMEOUT, Status, default_dest, flag_url, save_flag
 
 __all__ = ["download_many", "download_one", "get_flag", "main"]
 
@@ -57,11 +57,11 @@ async def download_many(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: ``python -m support.flags_asyncio [-a|-e] [-l N] [--url BASE] [CC ...]``."""
+    """The command line: ``python -m support.examples.flags_asyncio [-a|-e] [-l N] [--url BASE] [CC ...]``."""
     return flags_common.main(
         download_many,
         argv,
-        prog="python -m support.flags_asyncio",
+        prog="python -m support.examples.flags_asyncio",
         description="Download flags with asyncio.gather (no error handling).",
     )
 

@@ -1,6 +1,6 @@
 """Pre-flight check: is this the workbook's environment, with the Python and packages it needs?
 
-Run ``python -m support.envcheck`` in a terminal, or call :func:`report` from the first notebook. The
+Run ``python -m support.workbook.envcheck`` in a terminal, or call :func:`report` from the first notebook. The
 requirements are read from the installed project metadata (``pyproject.toml``), so this check never keeps a
 second list that could drift from the real one.
 """
@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
+from support.paths import REPO_ROOT
 
 __all__ = [
     "Check",
@@ -39,7 +41,6 @@ KEY_PACKAGES = (
     "ipykernel",
 )
 PROJECT = "async-workbook-support"
-REPO = Path(__file__).resolve().parent.parent
 CONDA_ENV_NAME = "async-workbook"
 
 
@@ -77,7 +78,7 @@ def _requirements() -> list[tuple[str, str]]:
 def in_project_env() -> bool:
     """True when this interpreter is the workbook's own venv (``.venv*`` in the repo) or its conda env."""
     prefix = Path(sys.prefix).resolve()
-    if prefix.parent == REPO and prefix.name.startswith(".venv"):
+    if prefix.parent == REPO_ROOT and prefix.name.startswith(".venv"):
         return True
     return os.environ.get("CONDA_DEFAULT_ENV") == CONDA_ENV_NAME or prefix.name == CONDA_ENV_NAME
 
@@ -152,7 +153,7 @@ def show_versions(*packages: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m support.envcheck``: print every check; exit 1 if any fails."""
+    """``python -m support.workbook.envcheck``: print every check; exit 1 if any fails."""
     import argparse
 
     parser = argparse.ArgumentParser(description="Check that this environment can run the async workbook.")

@@ -1,6 +1,6 @@
 """The smallest asyncio script: outside a notebook, ``asyncio.run()`` starts the event loop.
 
-Lesson 00 runs it with ``python -m support.hello_loop`` to contrast a script with the notebook kernel,
+Lesson 00 runs it with ``python -m support.examples.hello_loop`` to contrast a script with the notebook kernel,
 whose loop is already running.
 """
 

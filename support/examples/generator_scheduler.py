@@ -24,7 +24,7 @@ from collections.abc import Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from .timing import Span
+from support.timing import Span
 
 __all__ = ["Scheduler", "Sleep", "Task", "sleep"]
 

@@ -21,7 +21,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import shutil
 import tempfile
 import time
@@ -30,11 +29,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from support.paths import cache_root
+
 if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = [
-    "CACHE_ENV",
     "FLAG_SIZE",
     "GENERATOR_VERSION",
     "POP20_CC",
@@ -51,7 +51,6 @@ GENERATOR_VERSION = "2"
 POP20_CC: tuple[str, ...] = tuple("CN IN US ID BR PK NG BD RU JP MX PH VN ET EG DE IR TR CD FR".split())
 
 #: Names the cache root (flags go in its ``flags/`` subdirectory), so tests and other venvs can move it.
-CACHE_ENV = "ASYNC_WORKBOOK_CACHE"
 FLAG_SIZE = (120, 80)  # the 3:2 proportion most flags use
 _STAMP = "stamp.json"
 _STALE_TMP_SECONDS = 3600  # a temp dir this old belongs to a build that died, never to one still running
@@ -283,12 +282,6 @@ def render_flag(cc: str) -> bytes:
 # --- the cache ----------------------------------------------------------------------------------------------
 
 
-def _cache_root() -> Path:
-    # Read at every call so tests (and readers) can point it elsewhere with the environment variable.
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path(__file__).resolve().parent.parent / ".cache"
-
-
 def _stamp() -> dict[str, str]:
     return {"generator": GENERATOR_VERSION, "pycountry": version("pycountry"), "pillow": version("pillow")}
 
@@ -341,7 +334,7 @@ def flag_dir() -> Path:
     discarded) and not after a build was interrupted (its temp directory is ignored, then cleaned up later).
     """
     stamp = _stamp()
-    parent = _cache_root() / "flags"
+    parent = cache_root() / "flags"
     final = parent / _version_key(stamp)
     if _is_complete(final, stamp):
         return final

@@ -1,0 +1,8 @@
+"""The chapter's programs, rewritten: each runs as ``python -m support.examples.<name> --help``.
+
+- flag downloaders: ``flags`` (sequential), ``flags_threadpool``, ``flags_asyncio``, ``flags2`` (bounded,
+  with error handling), ``flags3`` (two chained requests per flag), sharing ``flags_common``;
+- ``blogdom``: probe domain names concurrently against the local DNS server;
+- ``generator_scheduler``: the generator-only round-robin scheduler of lesson 01;
+- ``hello_loop``: the smallest script that runs an event loop.
+"""

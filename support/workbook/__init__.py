@@ -1,0 +1,7 @@
+"""The workbook's own machinery: nothing here is taught.
+
+- ``envcheck``: the pre-flight check (``python -m support.workbook.envcheck``);
+- ``notebook_runner``: ``make notebooks``, each notebook from a fresh kernel;
+- ``reports``, ``client_bench``: benchmark results and the HTTP client benchmark;
+- ``open_files``: raise the open-file limit for many sockets at once.
+"""
