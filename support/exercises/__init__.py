@@ -1,29 +1,17 @@
-"""Checkers for the exercises that end each lesson: one module per lesson, one function per exercise.
+"""Checkers for the exercises that end each lesson: one module per lesson, one checker per exercise.
 
-A checker runs the learner's code on fresh inputs and either prints one stable line that says what passed,
-or raises :class:`ExerciseFailed` with a hint that says what to look at. Checkers never print timings:
-their output is stored in the notebook and compared by strict nbval, so it must not vary between runs.
+Every checker is made with :func:`support.exercises.checking.checker`, so it behaves the same way in every
+lesson: it prints one stable line (○ not tried yet, ✘ with a hint, ✔ passed) and never raises into the
+notebook. Model answers live in ``notebooks/solutions/``, which run them through these same checkers.
 """
 
-from __future__ import annotations
+# Lessons whose checkers are not yet made with ``checking.checker`` still use these three; they go once
+# every lesson's checkers are converted.
+from .checking import ExerciseFailed, require  # noqa: E402
 
 __all__ = ["ExerciseFailed", "passed", "require"]
 
 
-class ExerciseFailed(AssertionError):
-    """The learner's answer is not right yet; the message is a hint, not a stack trace to decode."""
-
-
-def require(condition: object, hint: str) -> None:
-    """Fail the exercise with ``hint`` unless ``condition`` holds."""
-    if not condition:
-        raise ExerciseFailed(hint)
-
-
 def passed(exercise: str, what: str) -> None:
-    """Print the one line that says an exercise passed.
-
-    It returns None on purpose: a checker called as a cell's last expression then adds no ``Out[]`` value,
-    which strict nbval would compare (it runs cells without history, so a trailing ``;`` does not hide it).
-    """
+    """Print the ✔ line of a checker not yet made with ``checking.checker``."""
     print(f"✔ {exercise} passed: {what}")
