@@ -16,18 +16,22 @@ VENV ?= .venv-$(PYVER)
 endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Lessons in order, then their solutions notebooks: both are executed and validated the same way.
+LESSONS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+SOLUTIONS := $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*.ipynb))
+NOTEBOOKS := $(LESSONS) $(SOLUTIONS)
 NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 LINT_TOOL := ../shared/tools/notebook_lint.py
 export PYTHONDONTWRITEBYTECODE := 1
 # Kernelspecs from this venv win over any the user installed elsewhere.
 export JUPYTER_PREFER_ENV_PATH := 1
+# The name JupyterLab shows for the workbook's kernel; notebooks store it too (support.workbook.notebook_runner).
+KERNEL_DISPLAY_NAME := Python 3 (async workbook)
 
-.PHONY: help venv lab student test unit nbval notebooks lint lock bench clean
+.PHONY: help venv lab test unit nbval notebooks lint lock bench clean
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
-	@echo "make student    copies of the lessons without solutions, in student/ (then: make lab LAB_DIR=student)"
 	@echo "make test       unit tests + strict nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook lint"
@@ -45,21 +49,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	# The kernel notebooks ask for ("python3") is this venv's own Python.
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (async workbook)" >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "$(KERNEL_DISPLAY_NAME)" >/dev/null
+	# No news pop-up or update check: the lab runs offline, in class.
+	$(BIN)/python -m support.workbook.lab_settings >/dev/null
 	touch $@
 
 # Root (containers, CI machines) needs --allow-root, or Jupyter refuses to start.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-LAB_DIR ?= notebooks
-
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(LAB_FLAGS)
-
-# For learners working alone: the model answers left out, so running the cells in order tests their own.
-student: $(STAMP)
-	$(BIN)/python -m support.workbook.student_copy $(NOTEBOOKS) --dest student
-	@echo "Open them with: make lab LAB_DIR=student"
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 test: unit nbval
 
@@ -87,4 +86,4 @@ lock:
 clean:
 	rm -rf .venv .venv-* .pytest_cache .ruff_cache build *.egg-info support/*.egg-info
 	find . -name __pycache__ -prune -exec rm -rf {} +
-	rm -rf .cache student
+	rm -rf .cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import matplotlib
 
@@ -23,7 +24,15 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .timing import Span, format_duration  # noqa: E402
 
-__all__ = ["bar_chart", "timeline_chart", "in_flight_chart", "in_flight_counts", "save_png", "WIDTH"]
+__all__ = [
+    "bar_chart",
+    "timeline_chart",
+    "timelines_chart",
+    "in_flight_chart",
+    "in_flight_counts",
+    "save_png",
+    "WIDTH",
+]
 
 WIDTH = 6.4  # inches: fits a JupyterLab column without horizontal scrolling
 _STATUS_COLOURS = {"ok": "#4C72B0", "error": "#C44E52", "timeout": "#DD8452", "not found": "#8C8C8C"}
@@ -81,37 +90,102 @@ def timeline_chart(
     *,
     max_rows: int = 40,
     xlabel: str = "seconds since start",
+    rows: Literal["span", "name"] = "span",
+    xmax: float | None = None,
 ) -> Figure:
     """A Gantt chart: one row per span from its start to its end, coloured by status.
 
-    Beyond ``max_rows`` spans the rows are packed into lanes (a new lane only when every lane is busy), so
-    hundreds of requests still fit in a column.
+    ``rows="name"`` puts every span with the same name on one row: one row per task, for tasks that run
+    in several slices. Beyond ``max_rows`` rows the spans are packed into lanes (a new lane only when every
+    lane is busy), so hundreds of requests still fit in a column. ``xmax`` fixes the time axis, so that
+    charts meant to be compared share one scale (or draw them together with :func:`timelines_chart`).
     """
     if not spans:
         raise ValueError("timeline_chart needs at least one span")
+    n_rows = len(_row_names(spans, rows)) if rows == "name" else len(spans)
+    fig, ax = _figure(min(1.0 + 0.22 * min(n_rows, max_rows + 1), 7.0))
+    _draw_timeline(ax, spans, max_rows=max_rows, rows=rows)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    if xmax is not None:
+        ax.set_xlim(0, xmax)
+    return fig
+
+
+def timelines_chart(
+    panels: Mapping[str, Sequence[Span]],
+    title: str = "",
+    *,
+    max_rows: int = 40,
+    xlabel: str = "seconds since start",
+    rows: Literal["span", "name"] = "span",
+) -> Figure:
+    """Several timelines stacked on one time axis: the way to compare them, since the scale is shared.
+
+    Drawn apart, a 2.5 s staircase and a 0.25 s block each fill their own width and look the same size.
+    """
+    if not panels or not all(panels.values()):
+        raise ValueError("timelines_chart needs at least one panel, and spans in every panel")
+    counts = [
+        len(_row_names(spans, rows)) if rows == "name" else min(len(spans), max_rows + 1)
+        for spans in panels.values()
+    ]
+    height = min(0.8 + sum(0.6 + 0.2 * n for n in counts), 9.0)
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        figsize=(WIDTH, height),
+        sharex=True,
+        layout="constrained",
+        height_ratios=[0.6 + 0.2 * n for n in counts],
+        squeeze=False,
+    )
+    for ax, (name, spans) in zip(axes[:, 0], panels.items(), strict=True):
+        ax.spines[["top", "right"]].set_visible(False)
+        _draw_timeline(ax, spans, max_rows=max_rows, rows=rows)
+        ax.set_title(name, loc="left", fontsize=10)
+    axes[-1, 0].set_xlabel(xlabel)
+    axes[0, 0].set_xlim(0, max(s.end for spans in panels.values() for s in spans) * 1.02)
+    if title:
+        fig.suptitle(title, x=0.02, ha="left")
+    return fig
+
+
+def _row_names(spans: Sequence[Span], rows: str) -> list[str]:
+    names: list[str] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.name)):
+        if span.name not in names:
+            names.append(span.name)
+    return names
+
+
+def _draw_timeline(ax: plt.Axes, spans: Sequence[Span], *, max_rows: int, rows: str) -> None:
     ordered = sorted(spans, key=lambda s: (s.start, s.name))
-    lanes = list(range(len(ordered))) if len(ordered) <= max_rows else _pack_lanes(ordered)
+    if rows == "name":
+        names = _row_names(ordered, rows)
+        lanes = [names.index(s.name) for s in ordered]
+        labels = names
+    else:
+        lanes = list(range(len(ordered))) if len(ordered) <= max_rows else _pack_lanes(ordered)
+        labels = [s.name for s in ordered]
     n_lanes = max(lanes) + 1
-    fig, ax = _figure(min(1.0 + 0.22 * n_lanes, 7.0))
     for span, lane in zip(ordered, lanes, strict=True):
         colour = _STATUS_COLOURS.get(span.status, _STATUS_COLOURS["error"])
         ax.barh(lane, max(span.duration, 1e-3), left=span.start, height=0.7, color=colour)
-    if len(ordered) <= max_rows:
-        ax.set_yticks(range(len(ordered)), [s.name for s in ordered], fontsize=8)
+    if rows == "name" or len(ordered) <= max_rows:
+        ax.set_yticks(range(n_lanes), labels, fontsize=8)
     else:
         ax.set_ylabel(f"{len(ordered)} tasks in {n_lanes} lanes")
         ax.set_yticks([])
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, loc="left")
+    ax.set_ylim(n_lanes - 0.5, -0.5)  # first row on top
     statuses = sorted({s.status for s in ordered})
     if statuses != ["ok"]:
         handles = [
             plt.Rectangle((0, 0), 1, 1, color=_STATUS_COLOURS.get(s, _STATUS_COLOURS["error"]))
             for s in statuses
         ]
-        ax.legend(handles, statuses, loc="lower right", fontsize=8, frameon=False)
-    return fig
+        # Outside the plot, to the right: a legend inside would cover bars.
+        ax.legend(handles, statuses, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
 
 def _pack_lanes(ordered: Sequence[Span]) -> list[int]:

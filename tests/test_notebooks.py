@@ -1,59 +1,157 @@
-"""Repo-level rules for the lessons that strict nbval alone does not catch."""
+"""Repo-level rules for the lessons and their solutions notebooks that strict nbval alone does not catch."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
 
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+from support.workbook.notebook_runner import KERNEL_DISPLAY_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+ALL = LESSONS + SOLUTIONS
 TAGS_NEEDING_A_REASON = {"nbval-ignore-output", "nbval-skip", "raises-exception"}
+MAX_CELLS = 60
+CHECK_CALL = re.compile(r"\b(check_\w+)\((.*?)\)")
+
+
+def _notebook(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return _notebook(path)["cells"]
 
 
 def _source(cell: dict) -> str:
     return "".join(cell["source"])
 
 
-def _readme_notebooks() -> list[str]:
+def _text_output(cell: dict) -> str:
+    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o["output_type"] == "stream")
+
+
+def _check_cells(path: Path) -> list[tuple[str, list[str], dict]]:
+    """(checker name, argument names, cell) for each call of a checker in a code cell."""
+    found = []
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        for name, args in CHECK_CALL.findall(_source(cell)):
+            found.append((name, [a.strip() for a in args.split(",") if a.strip()], cell))
+    return found
+
+
+def _python(cell: dict) -> str:
+    return TransformerManager().transform_cell(_source(cell))
+
+
+def _solution_for(lesson: Path) -> Path:
+    return ROOT / "notebooks" / "solutions" / lesson.name
+
+
+def _readme_links(folder: str) -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"\[`?(\d\d_[\w-]+\.ipynb)`?\]\(notebooks/\1\)", text)
+    return re.findall(rf"\]\(notebooks/{folder}(\d\d_[\w-]+\.ipynb)\)", text)
 
 
-def test_there_are_notebooks() -> None:
-    assert NOTEBOOKS, "notebooks/ holds no lesson"
+def test_there_are_lessons() -> None:
+    assert LESSONS, "notebooks/ holds no lesson"
 
 
-def test_readme_lists_exactly_the_notebooks_in_order() -> None:
-    assert _readme_notebooks() == [p.name for p in NOTEBOOKS]
+def test_readme_lists_exactly_the_lessons_and_solutions_in_order() -> None:
+    assert _readme_links("") == [p.name for p in LESSONS]
+    assert _readme_links("solutions/") == [p.name for p in SOLUTIONS]
 
 
-def test_notebook_numbers_are_unique_and_consecutive() -> None:
-    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+def test_lesson_numbers_are_unique_and_consecutive() -> None:
+    numbers = [int(p.name[:2]) for p in LESSONS]
     assert numbers == list(range(len(numbers)))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_solutions_notebook_belongs_to_a_lesson() -> None:
+    assert {p.name for p in SOLUTIONS} <= {p.name for p in LESSONS}
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
+def test_kernel_is_the_workbooks(path: Path) -> None:
+    kernel = _notebook(path)["metadata"]["kernelspec"]
+    assert kernel["name"] == "python3"
+    assert kernel["display_name"] == KERNEL_DISPLAY_NAME, "saving from `make lab` would change it"
+
+
+def _new_pattern(lesson: Path) -> bool:
+    # Lessons not yet given a solutions notebook keep their old shape until they are converted.
+    return _solution_for(lesson).exists()
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_shape(path: Path) -> None:
     cells = _cells(path)
-    meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]
-    assert meta["kernelspec"]["name"] == "python3"
     assert cells[0]["cell_type"] == "markdown" and "What you will learn" in _source(cells[0])
-    solutions = [c for c in cells if "solution" in c.get("metadata", {}).get("tags", [])]
-    assert solutions, "every lesson ends with exercises whose solutions are tagged `solution`"
-    for cell in solutions:
-        assert cell["metadata"].get("jupyter", {}).get("source_hidden"), "solution cells start collapsed"
-    checks = [c for c in cells if c["cell_type"] == "code" and re.search(r"\bcheck_\w+\(", _source(c))]
-    assert len(checks) >= len(solutions), "each exercise has a check cell calling a support checker"
+    if not _new_pattern(path):
+        pytest.skip("not yet converted to the solutions-notebook pattern")
+    assert len(cells) <= MAX_CELLS, f"{len(cells)} cells; a lesson has at most {MAX_CELLS}"
+    headings = [_source(c) for c in cells if c["cell_type"] == "markdown"]
+    assert any(h.startswith("## Summary") for h in headings), "a lesson ends with a summary"
+    assert any(f"(solutions/{path.name})" in h for h in headings), "point the exercises to the solutions"
+    assert _check_cells(path), "every lesson ends with exercises checked by support/exercises/"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in LESSONS if _new_pattern(p)], ids=lambda p: p.name)
+def test_a_lesson_holds_no_model_answer(path: Path) -> None:
+    cells = _cells(path)
+    assert not [c for c in cells if "solution" in c.get("metadata", {}).get("tags", [])]
+    definitions: dict[str, ast.stmt] = {}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            for node in ast.parse(_python(cell)).body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    definitions[node.name] = node
+    for checker, arguments, _ in _check_cells(path):
+        for name in arguments:
+            node = definitions.get(name)
+            assert node is not None, f"{checker}({name}): {name} is not defined in the lesson"
+            assert _is_stub_definition(node), f"{name} is filled in: a lesson holds stubs, not model answers"
+
+
+def _is_stub_definition(node: ast.stmt) -> bool:
+    if isinstance(node, ast.ClassDef):
+        methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        return all(_is_stub_definition(m) for m in methods)
+    body = list(node.body)  # type: ignore[attr-defined]
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        if isinstance(body[0].value.value, str):
+            body = body[1:]
+    return all(
+        isinstance(s, ast.Pass)
+        or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis)
+        for s in body
+    )
+
+
+@pytest.mark.parametrize("path", [p for p in LESSONS if _new_pattern(p)], ids=lambda p: p.name)
+def test_lesson_checks_say_not_tried_and_solution_checks_pass(path: Path) -> None:
+    lesson_checks = _check_cells(path)
+    solution_checks = _check_cells(_solution_for(path))
+    assert sorted(c for c, _, _ in lesson_checks) == sorted(c for c, _, _ in solution_checks), (
+        "the solutions notebook runs exactly the lesson's checkers"
+    )
+    for checker, _, cell in lesson_checks:
+        lines = _text_output(cell).splitlines()
+        assert len(lines) == 1 and lines[0].startswith("○ ") and "not tried yet" in lines[0], (checker, lines)
+    for checker, _, cell in solution_checks:
+        lines = _text_output(cell).splitlines()
+        assert len(lines) == 1 and lines[0].startswith("✔ "), (checker, lines)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
 def test_code_cells_follow_the_conventions(path: Path) -> None:
     for index, cell in enumerate(_cells(path)):
         if cell["cell_type"] != "code":
@@ -65,17 +163,18 @@ def test_code_cells_follow_the_conventions(path: Path) -> None:
         assert not (lines and lines[-1].rstrip().endswith(";")), f"{where}: ends with ';' (assign instead)"
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & TAGS_NEEDING_A_REASON:
-            assert re.search(r"^\s*#\s*\S", source, re.M), f"{where}: tagged {tags}, say why in a comment"
+            why = cell["metadata"].get("workbook", {}).get("why", "")
+            assert why.strip(), f"{where}: tagged {sorted(tags)}; give the reason in metadata workbook.why"
         for shell in re.findall(r"^\s*!(.*)$", source, re.M):
             assert shell.lstrip().startswith("{sys.executable}"), (
                 f"{where}: shell cell must use {{sys.executable}}"
             )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
 def test_every_started_service_is_stopped(path: Path) -> None:
     sources = [_source(c) for c in _cells(path) if c["cell_type"] == "code"]
-    starts = any(re.search(r"\b(services|\w+_server|blogdom)\.start\(", s) for s in sources)
+    starts = any(re.search(r"\b(services|\w+_server|blogdom|\w+_mojifinder)\.start\(", s) for s in sources)
     if starts:
         assert "stop_all()" in sources[-1] or "stop_all()" in sources[-2], (
             "stop the services in the last cells"

@@ -122,3 +122,10 @@ def test_support_declares_what_it_imports_and_imports_what_it_declares() -> None
     assert not needed - runtime, f"support/ imports these without declaring them: {sorted(needed - runtime)}"
     unused = runtime - needed - set(RUNTIME_ONLY)
     assert not unused, f"declared in pyproject.toml but imported nowhere in support/: {sorted(unused)}"
+
+
+def test_the_kernel_name_the_lab_registers_is_the_one_notebooks_store() -> None:
+    from support.workbook.notebook_runner import KERNEL_DISPLAY_NAME
+
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"KERNEL_DISPLAY_NAME := {KERNEL_DISPLAY_NAME}\n" in makefile

@@ -85,3 +85,39 @@ def test_in_flight_chart_and_empty_inputs() -> None:
     for chart in (plots.timeline_chart, plots.in_flight_chart):
         with pytest.raises(ValueError):
             chart([])
+
+
+def test_timeline_chart_rows_by_name_puts_a_tasks_slices_on_one_row() -> None:
+    spans = [Span("A", 0.0, 1.0), Span("B", 1.0, 2.0), Span("A", 2.0, 3.0), Span("C", 0.5, 0.6)]
+    fig = plots.timeline_chart(spans, rows="name")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "C", "B"]
+    rows = sorted((round(b.get_y() + b.get_height() / 2), b.get_x()) for b in ax.patches)
+    assert rows == [(0, 0.0), (0, 2.0), (1, 0.5), (2, 1.0)]
+
+
+def test_timeline_chart_xmax_fixes_the_scale() -> None:
+    fig = plots.timeline_chart([Span("a", 0.0, 0.25)], xmax=2.5)
+    assert fig.axes[0].get_xlim() == (0.0, 2.5)
+
+
+def test_timelines_chart_shares_one_time_axis() -> None:
+    staircase = [Span(f"s{i}", i * 0.25, (i + 1) * 0.25) for i in range(10)]
+    block = [Span(f"c{i}", 0.0, 0.25) for i in range(10)]
+    fig = plots.timelines_chart({"Sequential": staircase, "Concurrent": block}, "Ten sleeps")
+    top, bottom = fig.axes
+    assert top.get_xlim() == bottom.get_xlim()
+    assert top.get_xlim()[1] >= 2.5, "the concurrent panel is drawn on the sequential one's scale"
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Sequential", "Concurrent"]
+    with pytest.raises(ValueError):
+        plots.timelines_chart({"empty": []})
+
+
+def test_the_status_legend_sits_outside_the_bars() -> None:
+    fig = plots.timeline_chart([Span("a", 0.0, 1.0), Span("b", 0.0, 1.0, "error")])
+    legend = fig.axes[0].get_legend()
+    assert legend is not None
+    fig.canvas.draw()
+    legend_box = legend.get_window_extent()
+    axes_box = fig.axes[0].get_window_extent()
+    assert legend_box.x0 >= axes_box.x1 - 1, "a legend inside the axes covers bars"
