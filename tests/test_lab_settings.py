@@ -23,10 +23,7 @@ def test_the_setting_names_exist_in_this_jupyterlab() -> None:
     # A renamed plugin or setting would make the override silently do nothing.
     import sys
 
-    schema = (
-        Path(sys.prefix)
-        / "share/jupyter/lab/schemas/@jupyterlab/apputils-extension/notification.json"
-    )
+    schema = Path(sys.prefix) / "share/jupyter/lab/schemas/@jupyterlab/apputils-extension/notification.json"
     properties = json.loads(schema.read_text())["properties"]
     for setting in lab_settings.OVERRIDES["@jupyterlab/apputils-extension:notification"]:
         assert setting in properties

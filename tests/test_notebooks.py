@@ -34,7 +34,9 @@ def _source(cell: dict) -> str:
 
 
 def _text_output(cell: dict) -> str:
-    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o["output_type"] == "stream")
+    return "".join(
+        "".join(o.get("text", "")) for o in cell.get("outputs", []) if o["output_type"] == "stream"
+    )
 
 
 def _check_cells(path: Path) -> list[tuple[str, list[str], dict]]:
