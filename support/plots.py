@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import matplotlib
 
@@ -24,6 +24,9 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .timing import Span, format_duration  # noqa: E402
 
+if TYPE_CHECKING:
+    from .tracer import Trace
+
 __all__ = [
     "bar_chart",
     "timeline_chart",
@@ -35,7 +38,14 @@ __all__ = [
 ]
 
 WIDTH = 6.4  # inches: fits a JupyterLab column without horizontal scrolling
-_STATUS_COLOURS = {"ok": "#4C72B0", "error": "#C44E52", "timeout": "#DD8452", "not found": "#8C8C8C"}
+_STATUS_COLOURS = {
+    "ok": "#4C72B0",
+    "error": "#C44E52",
+    "timeout": "#DD8452",
+    "not found": "#8C8C8C",
+    "running": "#4C72B0",
+    "waiting": "#D9DEE8",
+}
 _BAR_COLOURS = ["#8C8C8C", "#4C72B0", "#55A868", "#DD8452", "#8172B3", "#C44E52"]
 
 
@@ -151,6 +161,23 @@ def timelines_chart(
     return fig
 
 
+def steps_chart(
+    trace: Trace,
+    title: str = "When the loop ran each task",
+    *,
+    xmax: float | None = None,
+) -> Figure:
+    """One row per task: dark slices when the loop ran its code, light ones while it waited for its turn.
+
+    Drawn from a :class:`support.tracer.Trace`. A blocking call shows as one long dark slice with every other
+    row light beside it: nothing else could run.
+    """
+    spans = trace.spans()
+    if not spans:
+        raise ValueError("steps_chart needs a trace with steps: create tasks inside `with trace()`")
+    return timeline_chart(spans, title, rows="name", xmax=xmax)
+
+
 def _row_names(spans: Sequence[Span], rows: str) -> list[str]:
     names: list[str] = []
     for span in sorted(spans, key=lambda s: (s.start, s.name)):
@@ -169,9 +196,19 @@ def _draw_timeline(ax: plt.Axes, spans: Sequence[Span], *, max_rows: int, rows: 
         lanes = list(range(len(ordered))) if len(ordered) <= max_rows else _pack_lanes(ordered)
         labels = [s.name for s in ordered]
     n_lanes = max(lanes) + 1
+    # A step of a few microseconds still gets a sliver of width, or it would vanish from the chart.
+    thinnest = max(1e-3, 0.006 * (max(s.end for s in ordered) - min(s.start for s in ordered)))
     for span, lane in zip(ordered, lanes, strict=True):
         colour = _STATUS_COLOURS.get(span.status, _STATUS_COLOURS["error"])
-        ax.barh(lane, max(span.duration, 1e-3), left=span.start, height=0.7, color=colour)
+        behind = span.status == "waiting"  # waits are the background; the slices that ran go on top
+        ax.barh(
+            lane,
+            max(span.duration, thinnest),
+            left=span.start,
+            height=0.7,
+            color=colour,
+            zorder=1 if behind else 2,
+        )
     if rows == "name" or len(ordered) <= max_rows:
         ax.set_yticks(range(n_lanes), labels, fontsize=8)
     else:

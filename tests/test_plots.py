@@ -121,3 +121,17 @@ def test_the_status_legend_sits_outside_the_bars() -> None:
     legend_box = legend.get_window_extent()
     axes_box = fig.axes[0].get_window_extent()
     assert legend_box.x0 >= axes_box.x1 - 1, "a legend inside the axes covers bars"
+
+
+def test_steps_chart_draws_running_and_waiting_slices_per_task() -> None:
+    from support.tracer import Step, Trace
+
+    trace = Trace(origin=0.0, steps=[Step("a", 0.0, 0.01), Step("b", 0.01, 0.5), Step("a", 0.5, 0.51)])
+    fig = plots.steps_chart(trace)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    colours = {tuple(round(c, 3) for c in b.get_facecolor()) for b in ax.patches}
+    assert len(colours) == 2, "running and waiting slices have their own colours"
+    assert len(ax.patches) == 4  # a: run, wait, run; b: run
+    with pytest.raises(ValueError):
+        plots.steps_chart(Trace())
