@@ -1,4 +1,5 @@
-"""The two CI entry points run the same make targets, and the contributor tooling needs nothing but the repo.
+"""The repository as an open project: two CI entry points running the same make targets, contributor tooling
+that needs nothing but the repository, and the licenses.
 
 `.ci/run` is what runs here; `.github/workflows/ci.yml` is what runs on a code host, for this repository and
 its forks. They are written in two languages (bash, YAML), so nothing but this test keeps them in step.
@@ -190,3 +191,18 @@ def test_pre_commit_hooks_are_local_and_cover_the_lint() -> None:
         assert program.startswith(".venv/bin/"), (
             f"{entry}: run the workbook's own tools (make venv builds them)"
         )
+
+
+# -- licenses -------------------------------------------------------------------------------------------------
+
+
+def test_the_licenses_are_there_and_declared() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    mit = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert mit.startswith("MIT License") and "The async Python workbook contributors" in mit
+    cc = (ROOT / "LICENSE-CC-BY-4.0").read_text(encoding="utf-8")
+    assert "Creative Commons Attribution 4.0 International Public License" in cc
+    assert "Section 8 -- Interpretation." in cc, "the legal code is cut short"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "[MIT](LICENSE)" in readme and "[CC BY 4.0](LICENSE-CC-BY-4.0)" in readme
