@@ -21,6 +21,7 @@ LESSONS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 SOLUTIONS := $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*.ipynb))
 NOTEBOOKS := $(LESSONS) $(SOLUTIONS)
 NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+# The project's external notebook lint, when it sits beside the repository; forks run without it.
 LINT_TOOL := ../shared/tools/notebook_lint.py
 export PYTHONDONTWRITEBYTECODE := 1
 # Kernelspecs from this venv win over any the user installed elsewhere.
@@ -34,7 +35,7 @@ help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
 	@echo "make test       unit tests + strict nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
-	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook lint"
+	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook checks"
 	@echo "make bench      run the benchmark scripts (prints ratios)"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
 	@echo "make clean      remove venvs, caches and generated data"
@@ -75,6 +76,7 @@ notebooks: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check support tests benchmarks notebooks
 	$(BIN)/ruff format --check support tests benchmarks notebooks
+	$(BIN)/python -m support.workbook.notebook_checks notebooks
 	@if [ -f $(LINT_TOOL) ]; then $(BIN)/python $(LINT_TOOL) notebooks; else echo "($(LINT_TOOL) not found: skipped)"; fi
 
 bench: $(STAMP)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+from support.workbook import notebook_checks
 from support.workbook.notebook_runner import KERNEL_DISPLAY_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,3 +182,22 @@ def test_every_started_service_is_stopped(path: Path) -> None:
         assert "stop_all()" in sources[-1] or "stop_all()" in sources[-2], (
             "stop the services in the last cells"
         )
+
+
+# The conventions in support.workbook.notebook_checks (shared with `make lint` and the pre-commit hook), on every
+# notebook under notebooks/: lessons, solutions and any appendix. tests/test_notebook_checks.py shows each bites.
+EVERY_NOTEBOOK = notebook_checks.notebooks_under([ROOT / "notebooks"])
+
+
+@pytest.mark.parametrize("path", EVERY_NOTEBOOK, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
+def test_notebook_keeps_the_conventions(path: Path) -> None:
+    problems = notebook_checks.check(path)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_lesson_with_a_solutions_notebook_gets_the_lesson_rules() -> None:
+    # Otherwise the model-answer rule would silently check nothing.
+    assert [p for p in EVERY_NOTEBOOK if notebook_checks.is_lesson(p)] == [
+        p for p in LESSONS if _new_pattern(p)
+    ]
+    assert set(ALL) <= set(EVERY_NOTEBOOK)

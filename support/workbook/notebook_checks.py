@@ -1,0 +1,339 @@
+"""The workbook's notebook conventions, checked inside the repository (``python -m support.workbook.notebook_checks``).
+
+A fork or a contributor's clone has only the repository, so the rules that keep stored outputs honest live here,
+where `tests/test_notebooks.py`, the pre-commit hook and ``make lint`` all call them:
+
+- executed and in order: execution counts 1..n with no gap (cells tagged ``nbval-skip`` excepted), so the
+  outputs come from one clean top-to-bottom run, the one strict nbval replays;
+- no stored error, except in a cell tagged ``raises-exception``;
+- no machine path in an output (``/home/...``, ``site-packages/``, ``ipykernel_123``): it leaks a machine
+  and differs on the next one;
+- a shell line runs ``!{sys.executable} -m ...``: a bare ``python``/``pip``/``jupyter`` may be another
+  interpreter than the kernel's;
+- ``asyncio.run()`` only in a ``raises-exception`` cell (the kernel's loop is already running);
+- the kernelspec the runner stores, so every reader's kernel matches;
+- in a lesson that has a solutions notebook: no model answer (no cell tagged ``solution``, and every function
+  or class passed to a ``check_...`` call is still a stub), so Run All never replaces the learner's answer.
+
+Each rule is a function from the notebook's JSON to its problems; ``check`` applies the ones that fit a path.
+Exit status: 0 no problem, 1 problems found (each printed as ``path:cell N: message``), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from support.workbook.notebook_runner import KERNEL_DISPLAY_NAME, KERNEL_NAME
+
+__all__ = [
+    "Problem",
+    "RULES",
+    "LESSON_RULES",
+    "executed_in_order",
+    "no_stored_errors",
+    "no_machine_paths",
+    "shell_uses_sys_executable",
+    "no_asyncio_run",
+    "kernelspec_is_the_workbooks",
+    "no_model_answers",
+    "is_lesson",
+    "notebooks_under",
+    "check",
+    "main",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the cell's index (None for the whole notebook) and what to do about it."""
+
+    cell: int | None
+    message: str
+
+
+Rule = Callable[[dict], Iterator[Problem]]
+
+SKIP_TAG, RAISES_TAG, SOLUTION_TAG = "nbval-skip", "raises-exception", "solution"
+# Usual filesystem and CI roots; the look-behind leaves URL paths (host/tmp/x) and relative ones (a/tmp) alone.
+_ROOTS = "home|root|Users|tmp|usr|opt|var|private|mnt|srv|work|workspace|builds|runner|github|nix"
+MACHINE_PATH = re.compile(
+    rf"(?<![\w.:/~-])/(?:{_ROOTS})/[\w.@+-]+"
+    r"|site-packages[/\\]|\.venv[/\\]|\bipykernel_\d+"
+    r"|\b[A-Za-z]:\\(?:Users|Program Files|ProgramData)\\"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_BARE_TOOL = r"(?:python[\d.]*|pip[\d.]*|jupyter[\w-]*)\b"
+# `!python ...`, `!!pip ...`, `files = !jupyter ...`
+_BARE_SHELL = re.compile(rf"^\s*(?:[\w.]+\s*=\s*)?!!?\s*{_BARE_TOOL}", re.M)
+_SHELL_CELL = re.compile(r"\A\s*%%(?:bash|sh|script\s+(?:ba)?sh)\b")
+_BARE_IN_SHELL_CELL = re.compile(rf"^\s*{_BARE_TOOL}", re.M)
+_ASYNCIO_RUN = re.compile(r"\basyncio\.run\(")
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
+
+
+def _tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _skipped(cell: dict) -> bool:
+    return SKIP_TAG in _tags(cell) or "# NBVAL_SKIP" in _source(cell)
+
+
+def _may_raise(cell: dict) -> bool:
+    return RAISES_TAG in _tags(cell) or "# NBVAL_RAISES_EXCEPTION" in _source(cell)
+
+
+def _code_cells(nb: dict) -> Iterator[tuple[int, dict]]:
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") == "code":
+            yield index, cell
+
+
+def executed_in_order(nb: dict) -> Iterator[Problem]:
+    """Execution counts 1, 2, ... n down the notebook: one clean run, no cell run twice or left out."""
+    expected = 1
+    for index, cell in _code_cells(nb):
+        count = cell.get("execution_count")
+        if not _source(cell).strip():
+            yield Problem(index, "empty code cell (a kernel never runs it): delete it")
+        elif _skipped(cell):
+            if count == expected:  # the runner executes it even though nbval skips it
+                expected += 1
+        elif count is None:
+            yield Problem(
+                index, "not executed: store outputs with `make notebooks` (a fresh top-to-bottom run)"
+            )
+        elif count != expected:
+            yield Problem(
+                index, f"execution_count {count}, expected {expected}: re-run with `make notebooks`"
+            )
+            expected = count + 1
+        else:
+            expected += 1
+
+
+def no_stored_errors(nb: dict) -> Iterator[Problem]:
+    """An error output only where the lesson means it: a cell tagged raises-exception."""
+    for index, cell in _code_cells(nb):
+        if _may_raise(cell):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                yield Problem(
+                    index,
+                    f"stored error {output.get('ename')}: fix the cell, or tag it {RAISES_TAG} (with a why)",
+                )
+
+
+def _output_texts(output: dict) -> Iterator[str]:
+    """The text a reader sees in one output; images are skipped (base64 is not a path)."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        yield _joined(output.get("text", ""))
+    elif kind == "error":
+        yield from (output.get("ename", ""), output.get("evalue", ""))
+        yield from (_joined(line) for line in output.get("traceback", []))
+    elif kind in ("display_data", "execute_result", "update_display_data"):
+        for mime, value in output.get("data", {}).items():
+            if mime.startswith("text/") or mime.endswith("json"):
+                yield (
+                    value
+                    if isinstance(value, str)
+                    else json.dumps(value)
+                    if mime.endswith("json")
+                    else _joined(value)
+                )
+
+
+def _joined(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else "".join(value)
+
+
+def no_machine_paths(nb: dict) -> Iterator[Problem]:
+    """No output shows a path that exists only on the machine that ran the notebook."""
+    for index, cell in _code_cells(nb):
+        for output in cell.get("outputs", []):
+            for text in _output_texts(output):
+                hit = MACHINE_PATH.search(_ANSI.sub("", text))
+                if hit:
+                    yield Problem(
+                        index,
+                        f"output shows a machine path ({hit.group(0)!r}): print a relative path or a name",
+                    )
+                    break
+
+
+def shell_uses_sys_executable(nb: dict) -> Iterator[Problem]:
+    """Shell lines run the kernel's own interpreter: ``!{sys.executable} -m ...``."""
+    for index, cell in _code_cells(nb):
+        source = _source(cell)
+        if _SHELL_CELL.match(source):
+            bare = _BARE_IN_SHELL_CELL.search(source.split("\n", 1)[-1])
+        else:
+            bare = _BARE_SHELL.search(source)
+        if bare:
+            yield Problem(
+                index,
+                f"shell runs a bare {bare.group(0).strip()!r}: write !{{sys.executable}} -m ... instead",
+            )
+
+
+def no_asyncio_run(nb: dict) -> Iterator[Problem]:
+    """The kernel's loop is running, so ``asyncio.run()`` fails: top-level ``await`` instead."""
+    for index, cell in _code_cells(nb):
+        if _ASYNCIO_RUN.search(_source(cell)) and not _may_raise(cell):
+            yield Problem(
+                index, f"asyncio.run() fails in a notebook: use top-level await (or tag {RAISES_TAG})"
+            )
+
+
+def kernelspec_is_the_workbooks(nb: dict) -> Iterator[Problem]:
+    """The kernelspec `make notebooks` stores and `make lab` registers; saving from the lab leaves no diff."""
+    kernel = nb.get("metadata", {}).get("kernelspec", {})
+    if kernel.get("name") != KERNEL_NAME:
+        yield Problem(None, f"kernelspec name {kernel.get('name')!r}, expected {KERNEL_NAME!r}")
+    if kernel.get("display_name") != KERNEL_DISPLAY_NAME:
+        yield Problem(
+            None, f"kernelspec display name {kernel.get('display_name')!r}, expected {KERNEL_DISPLAY_NAME!r}"
+        )
+
+
+def no_model_answers(nb: dict) -> Iterator[Problem]:
+    """A lesson holds stubs: its model answers live in notebooks/solutions/ (same file name)."""
+    definitions: dict[str, tuple[int, ast.stmt]] = {}
+    calls: list[tuple[int, str, str]] = []
+    for index, cell in _code_cells(nb):
+        if SOLUTION_TAG in _tags(cell):
+            yield Problem(
+                index, "a cell tagged solution in a lesson: move the model answer to notebooks/solutions/"
+            )
+        tree = _parse(_source(cell))
+        if tree is None:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                definitions[node.name] = (index, node)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id.startswith("check_")
+            ):
+                calls += [(index, node.func.id, arg.id) for arg in node.args if isinstance(arg, ast.Name)]
+    for index, checker, name in calls:
+        found = definitions.get(name)
+        if found is None:
+            yield Problem(index, f"{checker}({name}): {name} is not defined in the lesson")
+        elif not _is_stub(found[1]):
+            yield Problem(
+                found[0],
+                f"{name} is filled in: a lesson holds the stub, the model answer lives in solutions/",
+            )
+
+
+def _parse(source: str) -> ast.Module | None:
+    """The cell as Python, IPython's shell lines and magics blanked out; None for a cell magic or bad syntax."""
+    if source.lstrip().startswith("%%"):
+        return None
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith(("!", "%")) or (stripped.endswith("?") and not stripped.startswith("#")):
+            lines.append(indent + "pass")
+        else:
+            lines.append(re.sub(r"^(\s*[\w.]+\s*=\s*)[!%].*$", r"\1None", line))
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None  # ruff reports it
+
+
+def _is_stub(node: ast.stmt) -> bool:
+    """A body of only a docstring and ``...``/``pass`` (for a class: every method such)."""
+    if isinstance(node, ast.ClassDef):
+        return all(_is_stub(n) for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+    body = list(getattr(node, "body", []))
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        if isinstance(body[0].value.value, str):
+            body = body[1:]
+    return all(
+        isinstance(s, ast.Pass)
+        or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis)
+        for s in body
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    executed_in_order,
+    no_stored_errors,
+    no_machine_paths,
+    shell_uses_sys_executable,
+    no_asyncio_run,
+    kernelspec_is_the_workbooks,
+)
+# Only for a lesson converted to the solutions-notebook pattern; unconverted lessons keep their old shape.
+LESSON_RULES: tuple[Rule, ...] = (no_model_answers,)
+
+
+def is_lesson(path: Path) -> bool:
+    """A lesson is a notebook whose model answers live beside it in ``solutions/`` under the same name."""
+    return path.parent.name != "solutions" and (path.parent / "solutions" / path.name).is_file()
+
+
+def notebooks_under(targets: Iterable[Path]) -> list[Path]:
+    """The notebooks named, and those under the folders named (checkpoints left out)."""
+    paths: list[Path] = []
+    for target in targets:
+        paths += sorted(target.rglob("*.ipynb")) if target.is_dir() else [target]
+    return [p for p in paths if ".ipynb_checkpoints" not in p.parts]
+
+
+def check(path: Path) -> list[str]:
+    """Every problem in the notebook at ``path``, as ``path:cell N: message`` lines."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"{path}: not a readable notebook ({exc})"]
+    rules = RULES + (LESSON_RULES if is_lesson(path) else ())
+    return [
+        f"{path}:cell {p.cell}: {p.message}" if p.cell is not None else f"{path}: {p.message}"
+        for rule in rules
+        for p in rule(nb)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m support.workbook.notebook_checks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "paths", nargs="*", type=Path, default=[Path("notebooks")], help="notebooks or folders"
+    )
+    args = parser.parse_args(argv)
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        parser.error(f"no such file or folder: {missing[0]}")
+    try:
+        paths = notebooks_under(args.paths)
+        found = [line for path in paths for line in check(path)]
+    except KeyboardInterrupt:
+        return 130
+    for line in found:
+        print(line)
+    print(f"notebook_checks: {len(paths)} notebooks, {len(found)} problems")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""The repository as an open project: two CI entry points running the same make targets, contributor tooling
+that needs nothing but the repository, and the licenses.
+
+`.ci/run` is what runs here; `.github/workflows/ci.yml` is what runs on a code host, for this repository and
+its forks. They are written in two languages (bash, YAML), so nothing but this test keeps them in step.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CI_RUN = ROOT / ".ci" / "run"
+WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+PRE_COMMIT = ROOT / ".pre-commit-config.yaml"
+# The targets the issue asks CI to run (issue 13); both files must run at least these.
+REQUIRED_TARGETS = {"test", "lint", "e2e"}
+# Targets CI runs that the Makefile may not have yet, with the reason. Remove an entry once the target exists.
+PENDING_TARGETS = {"e2e": "the browser tests (issue 12) are being written on another branch"}
+
+# Where a new command starts in a shell line, and make's options that take a value.
+_COMMAND_STARTS = {";", "&&", "||", "|", "(", "{", "!", "then", "do", "else", "if", "while", "until", "time"}
+_MAKE_OPTIONS_WITH_VALUE = {"-C", "-f", "-j", "-l", "-o", "-W", "-I", "--directory", "--file", "--jobs"}
+
+
+def make_targets(script: str) -> set[str]:
+    """The targets of every ``make`` command in a shell script (echoed text and comments are not commands)."""
+    targets: set[str] = set()
+    # A workflow's ${{ expression }} is one word to the shell that finally runs it.
+    script = re.sub(r"\$\{\{.*?\}\}", "EXPRESSION", script)
+    for line in script.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError as exc:  # unbalanced quotes: say where, rather than silently missing a command
+            raise AssertionError(f"cannot read this shell line: {line!r} ({exc})") from None
+        for i, token in enumerate(tokens):
+            if token != "make" or (i > 0 and tokens[i - 1] not in _COMMAND_STARTS):
+                continue
+            skip_next = False
+            for arg in tokens[i + 1 :]:
+                if skip_next:
+                    skip_next = False
+                elif arg in _COMMAND_STARTS or re.fullmatch(r"[;&|()<>]+", arg):
+                    break
+                elif arg.startswith("-"):
+                    skip_next = arg in _MAKE_OPTIONS_WITH_VALUE
+                elif "=" not in arg:
+                    targets.add(arg)
+    return targets
+
+
+def _workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def _steps(workflow: dict) -> list[tuple[str, dict]]:
+    return [(name, step) for name, job in workflow["jobs"].items() for step in job.get("steps", [])]
+
+
+def workflow_targets(workflow: dict) -> set[str]:
+    return {target for _, step in _steps(workflow) for target in make_targets(step.get("run", ""))}
+
+
+def ci_run_targets() -> set[str]:
+    return make_targets(CI_RUN.read_text(encoding="utf-8"))
+
+
+# -- the parser itself ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("make test\nmake lint\n", {"test", "lint"}),
+        ('make test PYTHON="$py"', {"test"}),
+        ("make -C sub -j 2 bench nbval", {"bench", "nbval"}),
+        ("if grep -q '^e2e:' Makefile; then\n  make e2e\nfi", {"e2e"}),
+        ("cd x && make lint || exit 1", {"lint"}),
+        ('echo "== make test with Python 3.12"', set()),
+        ("# make e2e is not run here", set()),
+        ("cmake .. && make-docs site", set()),
+        ("make \\\n  notebooks", {"notebooks"}),
+        ("make test PYTHON=python${{ matrix.python-version }}", {"test"}),
+    ],
+)
+def test_make_targets_reads_commands_not_text(script: str, expected: set[str]) -> None:
+    assert make_targets(script) == expected
+
+
+# -- the two CI entry points ------------------------------------------------------------------------------
+
+
+def test_ci_run_and_the_workflow_run_the_same_make_targets() -> None:
+    here, hosted = ci_run_targets(), workflow_targets(_workflow())
+    assert here == hosted, (
+        f"only in .ci/run: {sorted(here - hosted)}; only in {WORKFLOW.relative_to(ROOT)}: {sorted(hosted - here)}"
+    )
+    assert REQUIRED_TARGETS <= here, f"CI no longer runs {sorted(REQUIRED_TARGETS - here)}"
+
+
+def test_every_target_ci_runs_is_in_the_makefile() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    defined = set(re.findall(r"^([\w-]+)\s*:(?!=)", makefile, re.M))
+    missing = (ci_run_targets() | workflow_targets(_workflow())) - defined
+    assert missing <= set(PENDING_TARGETS), f"CI runs targets the Makefile lacks: {sorted(missing)}"
+
+
+def _supported_pythons() -> list[str]:
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    low = re.search(r">=\s*3\.(\d+)", requires)
+    high = re.search(r"<\s*3\.(\d+)", requires)
+    assert low and high, requires
+    return [f"3.{minor}" for minor in range(int(low.group(1)), int(high.group(1)))]
+
+
+def test_the_workflow_tests_every_supported_python() -> None:
+    jobs = _workflow()["jobs"]
+    testing = [job for job in jobs.values() if "test" in make_targets(_runs(job))]
+    assert testing, "no job runs make test"
+    versions = [
+        str(v) for job in testing for v in job.get("strategy", {}).get("matrix", {}).get("python-version", [])
+    ]
+    assert sorted(versions) == _supported_pythons()
+
+
+def _runs(job: dict) -> str:
+    return "\n".join(step.get("run", "") for step in job.get("steps", []))
+
+
+def test_every_job_caches_pip_keyed_on_the_lock_and_pyproject() -> None:
+    for name, job in _workflow()["jobs"].items():
+        uses = [step for step in job["steps"] if "uses" in step]
+        setups = [s for s in uses if s["uses"].startswith("actions/setup-python@")]
+        caches = [s for s in uses if s["uses"].startswith("actions/cache@")]
+        assert setups or caches, f"job {name} caches nothing"
+        for step in setups:
+            settings = step.get("with", {})
+            assert settings.get("cache") == "pip", f"job {name}: setup-python without cache: pip"
+            assert set(settings.get("cache-dependency-path", "").split()) == {
+                "requirements.lock",
+                "pyproject.toml",
+            }
+        for step in caches:
+            settings = step.get("with", {})
+            assert "pip" in settings.get("path", ""), f"job {name}: actions/cache does not keep pip's cache"
+            assert "hashFiles('requirements.lock', 'pyproject.toml')" in settings.get("key", ""), name
+
+
+def test_the_browser_job_installs_chromium_with_apt_get_first() -> None:
+    for name, job in _workflow()["jobs"].items():
+        runs = [step.get("run", "") for step in job["steps"]]
+        e2e = [i for i, run in enumerate(runs) if "e2e" in make_targets(run)]
+        if not e2e:
+            continue
+        before = "\n".join(runs[: e2e[0]])
+        assert re.search(r"apt-get install .*\bchromium\b", before), (
+            f"job {name}: chromium is not installed first"
+        )
+        return
+    pytest.fail("no job runs make e2e")
+
+
+def test_the_ci_commands_need_nothing_beside_the_repository() -> None:
+    commands = [step.get("run", "") for _, step in _steps(_workflow())]
+    commands += [
+        line for line in CI_RUN.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
+    ]
+    for command in commands:
+        assert "../" not in command and "/work/" not in command, command
+
+
+# -- pre-commit -------------------------------------------------------------------------------------------
+
+
+def test_pre_commit_hooks_are_local_and_cover_the_lint() -> None:
+    config = yaml.safe_load(PRE_COMMIT.read_text(encoding="utf-8"))
+    assert [repo["repo"] for repo in config["repos"]] == ["local"], "a remote hook repo needs the network"
+    entries = [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
+    for needed in ("ruff check", "ruff format", "-m support.workbook.notebook_checks"):
+        assert any(needed in entry for entry in entries), f"no hook runs {needed}"
+    for entry in entries:
+        program = entry.split()[0]
+        assert program.startswith(".venv/bin/"), (
+            f"{entry}: run the workbook's own tools (make venv builds them)"
+        )
+
+
+# -- licenses -------------------------------------------------------------------------------------------------
+
+
+def test_the_licenses_are_there_and_declared() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    mit = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert mit.startswith("MIT License") and "The async Python workbook contributors" in mit
+    cc = (ROOT / "LICENSE-CC-BY-4.0").read_text(encoding="utf-8")
+    assert "Creative Commons Attribution 4.0 International Public License" in cc
+    assert "Section 8 -- Interpretation." in cc, "the legal code is cut short"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "[MIT](LICENSE)" in readme and "[CC BY 4.0](LICENSE-CC-BY-4.0)" in readme
