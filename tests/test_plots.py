@@ -96,6 +96,15 @@ def test_timeline_chart_rows_by_name_puts_a_tasks_slices_on_one_row() -> None:
     assert rows == [(0, 0.0), (0, 2.0), (1, 0.5), (2, 1.0)]
 
 
+def test_timeline_chart_rows_by_name_keeps_touching_slices_apart() -> None:
+    # A task that sleeps again the moment it wakes has slices that touch: an edge shows where one ends.
+    spans = [Span("A", 0.0, 1.0), Span("A", 1.0, 3.0), Span("B", 0.0, 2.0)]
+    by_name = plots.timeline_chart(spans, rows="name").axes[0].patches
+    by_span = plots.timeline_chart(spans).axes[0].patches
+    assert all(b.get_edgecolor() == (1.0, 1.0, 1.0, 1.0) and b.get_linewidth() > 0 for b in by_name)
+    assert all(b.get_linewidth() == 0 or b.get_edgecolor() != (1.0, 1.0, 1.0, 1.0) for b in by_span)
+
+
 def test_timeline_chart_xmax_fixes_the_scale() -> None:
     fig = plots.timeline_chart([Span("a", 0.0, 0.25)], xmax=2.5)
     assert fig.axes[0].get_xlim() == (0.0, 2.5)
