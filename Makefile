@@ -28,12 +28,14 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The name JupyterLab shows for the workbook's kernel; notebooks store it too (support.workbook.notebook_runner).
 KERNEL_DISPLAY_NAME := Python 3 (async workbook)
 
-.PHONY: help venv lab test unit nbval notebooks lint lock bench clean
+.PHONY: help venv lab test unit nbval notebooks slides site lint lock bench bench-readme clean
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
 	@echo "make test       unit tests + strict nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
+	@echo "make slides     reveal.js slides of every lesson, from stored outputs, in build/slides/ (offline)"
+	@echo "make site       the executed workbook as a static web site in build/site/ (offline, stored outputs)"
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook lint"
 	@echo "make bench      run the benchmark scripts (prints ratios)"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
@@ -71,6 +73,14 @@ nbval: $(STAMP)
 # Stored outputs come only from here: each notebook from a fresh kernel, top to bottom, in order.
 notebooks: $(STAMP)
 	$(BIN)/python -m support.workbook.notebook_runner $(NOTEBOOKS)
+
+# reveal.js HTML of each lesson with its stored outputs; reveal.js is copied beside them, so they open offline.
+slides: $(STAMP)
+	$(BIN)/python -m support.workbook.slides --out build/slides $(LESSONS)
+
+# README as the front page, every notebook with its stored outputs (Sphinx + MyST-NB; no kernel, no network).
+site: $(STAMP)
+	$(BIN)/python -m support.workbook.site --out build/site
 
 lint: $(STAMP)
 	$(BIN)/ruff check support tests benchmarks notebooks
