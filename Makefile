@@ -37,7 +37,7 @@ help:
 	@echo "make slides     reveal.js slides of every lesson, from stored outputs, in build/slides/ (offline)"
 	@echo "make site       the executed workbook as a static web site in build/site/ (offline, stored outputs)"
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook lint"
-	@echo "make bench      run the benchmark scripts (prints ratios)"
+	@echo "make bench      run every benchmark, write benchmarks/report.md and the README's performance table"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
 	@echo "make clean      remove venvs, caches and generated data"
 
@@ -87,8 +87,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check support tests benchmarks notebooks
 	@if [ -f $(LINT_TOOL) ]; then $(BIN)/python $(LINT_TOOL) notebooks; else echo "($(LINT_TOOL) not found: skipped)"; fi
 
+# Every benchmark in one go, then benchmarks/report.md, its charts, results/report.json and the README's table;
+# exits 1 when a figure regressed or missed its goal (about 5 minutes on 2 cores).
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/report.py
+
+# Only the README's performance table, from the saved report (no benchmark runs).
+bench-readme: $(STAMP)
+	$(BIN)/python benchmarks/report.py --readme-only
 
 lock:
 	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
