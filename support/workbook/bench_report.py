@@ -39,7 +39,13 @@ __all__ = [
 README_START = "<!-- bench-report:start (generated from benchmarks/results/report.json by make bench) -->"
 README_END = "<!-- bench-report:end -->"
 Better = Literal["lower", "higher"]
-MARK = {"ok": "ok", "new": "new", "regressed": "✘ regressed", "over goal": "✘ misses goal", "failed": "✘ failed"}
+MARK = {
+    "ok": "ok",
+    "new": "new",
+    "regressed": "✘ regressed",
+    "over goal": "✘ misses goal",
+    "failed": "✘ failed",
+}
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ class Section:
 
 
 def judge(figure: Figure, previous: float | None) -> str:
-    """"ok", "new" (nothing to compare with), "regressed" (worse than ``previous`` beyond the tolerance)
+    """ "ok", "new" (nothing to compare with), "regressed" (worse than ``previous`` beyond the tolerance)
     or "over goal" (past ``limit``). A missed goal is reported first: it matters whatever came before."""
     if figure.limit is not None:
         missed = figure.value > figure.limit if figure.better == "lower" else figure.value < figure.limit
@@ -214,10 +220,17 @@ def report_json(
         "machine": machine,
         "command": command,
         "benchmarks": [
-            {"name": s.name, "script": s.script, "exit_code": s.exit_code, "seconds": s.seconds} for s in sections
+            {"name": s.name, "script": s.script, "exit_code": s.exit_code, "seconds": s.seconds}
+            for s in sections
         ],
         "figures": [
-            {**asdict(fig), "section": sec.name, "section_title": sec.title, "previous": before, "status": status}
+            {
+                **asdict(fig),
+                "section": sec.name,
+                "section_title": sec.title,
+                "previous": before,
+                "status": status,
+            }
             for sec, fig, before, status in figure_rows(sections, previous)
         ],
     }
@@ -254,7 +267,11 @@ def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
     bars = ax.barh([y - 0.2 for y in ys], now, height=0.38, color="#4C72B0", label="this run")
     for y, fig, bar in zip(ys, figs, bars, strict=True):
         ax.annotate(
-            fig.show(), (bar.get_width(), y - 0.2), xytext=(3, 0), textcoords="offset points", va="center",
+            fig.show(),
+            (bar.get_width(), y - 0.2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
             fontsize=8,
         )
         if fig.limit is not None:

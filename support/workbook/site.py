@@ -91,6 +91,9 @@ def stage(src: Path, root: Path = REPO_ROOT) -> Path:
         shutil.copy2(benchmarks / "report.md", src / "benchmarks" / "report.md")
         if (benchmarks / "charts").is_dir():
             shutil.copytree(benchmarks / "charts", src / "benchmarks" / "charts")
+        for chart in (benchmarks / "results").glob("*.png"):  # the detailed charts the report links to
+            (src / "benchmarks" / "results").mkdir(exist_ok=True)
+            shutil.copy2(chart, src / "benchmarks" / "results" / chart.name)
     trees = []
     for caption, paths in pages(root).items():
         if paths:
