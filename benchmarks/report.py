@@ -11,13 +11,14 @@ A benchmark that a later lesson adds joins by being a ``benchmarks/bench_<name>.
 ``benchmarks/results/<name>.json`` and defines ``figures(path) -> list[Figure]``; the report keeps a place for
 the two that are planned (the TCP mojifinder, lesson 05; the event-loop lag, lesson 09).
 
-Run: ``.venv/bin/python benchmarks/report.py [--readme-only]``.
+Run: ``.venv/bin/python benchmarks/report.py [--readme-only | --render-only]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import subprocess
 import sys
 import time
@@ -152,29 +153,44 @@ def update_readme(report: dict) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
         "--readme-only", action="store_true", help="only rewrite the README's table from the saved report"
+    )
+    mode.add_argument(
+        "--render-only",
+        action="store_true",
+        help="run nothing: rewrite the report, charts and README from the saved results and report",
     )
     args = parser.parse_args(argv)
     saved = bench_report.load(REPORT_JSON)
+    if (args.readme_only or args.render_only) and saved is None:
+        print(f"no saved report at {REPORT_JSON}: run make bench first", file=sys.stderr)
+        return 2
     if args.readme_only:
-        if saved is None:
-            print(f"no saved report at {REPORT_JSON}: run make bench first", file=sys.stderr)
-            return 2
         print("README updated" if update_readme(saved) else "README already matches the report")
         return 0
 
     parts = sections()
-    if saved is not None:
-        previous, previous_when = bench_report.previous_figures(saved), saved["when"]
-    else:  # the first report: compare with what each benchmark saved last
-        previous = {f.key: f.value for s in parts for f in _read_figures(s)}
-        previous_when = "earlier, by each benchmark on its own (its saved results)"
     started, started_at = time.perf_counter(), time.time()
-    for section in parts:
-        if (ROOT / section.script).exists():
-            _run(section)
-    total = time.perf_counter() - started
+    if args.render_only:  # the saved run again, judged against what it was judged against then
+        previous = {row["key"]: row["previous"] for row in saved["figures"] if row.get("previous")}
+        previous_when, when, started_at = saved["previous_when"], saved["when"], 0.0
+        for section in parts:
+            ran = next((b for b in saved["benchmarks"] if b["script"] == section.script), {})
+            section.exit_code, section.seconds = ran.get("exit_code"), ran.get("seconds")
+    else:
+        if saved is not None:
+            previous, previous_when = bench_report.previous_figures(saved), saved["when"]
+        else:  # the first report: compare with what each benchmark saved last
+            previous = {f.key: f.value for s in parts for f in _read_figures(s)}
+            dates = [str(json.loads(p.read_text()).get("when", ""))[:10] for p in RESULTS.glob("*.json")]
+            previous_when = f"{max(dates, default='?')}, each benchmark on its own"
+        for section in parts:
+            if (ROOT / section.script).exists():
+                _run(section)
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    total = time.perf_counter() - started if not args.render_only else float(saved.get("total_seconds", 0))
     for section in parts:
         if section.exit_code is not None:
             section.figures = _read_figures(section, newer_than=started_at)
@@ -182,19 +198,15 @@ def main(argv: list[str] | None = None) -> int:
                 path = plots.save_png(bench_report.chart(section, previous), CHARTS / f"{section.name}.png")
                 section.chart = path.relative_to(HERE).as_posix()
 
-    meta = {
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "previous_when": previous_when,
-        "machine": _machine(),
-        "command": COMMAND,
-    }
+    machine = saved["machine"] if args.render_only else _machine()
+    meta = {"when": when, "previous_when": previous_when, "machine": machine, "command": COMMAND}
     REPORT_MD.write_text(bench_report.render_report(parts, previous, **meta), encoding="utf-8")
     report = bench_report.report_json(parts, previous, **meta)
     report["total_seconds"] = round(total, 1)
     reports.write_json(report, REPORT_JSON)
     update_readme(report)
-    bad = [row for row in report["figures"] if row["status"] in ("regressed", "over goal", "failed")]
-    failed = [s.script for s in parts if s.exit_code not in (None, 0)]
+    bad = [row for row in report["figures"] if row["status"] in bench_report.BAD]
+    failed = bench_report.failed_benchmarks(parts)
     for row in bad:
         print(f"✘ {row['section_title']}: {row['label']} = {row['value']:.2f} ({row['status']})")
     print(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,7 +34,8 @@ __all__ = [
     "readme_table",
     "render_report",
     "replace_readme_section",
-    "row_status",
+    "BAD",
+    "failed_benchmarks",
 ]
 
 README_START = "<!-- bench-report:start (generated from benchmarks/results/report.json by make bench) -->"
@@ -44,8 +46,8 @@ MARK = {
     "new": "new",
     "regressed": "✘ regressed",
     "over goal": "✘ misses goal",
-    "failed": "✘ failed",
 }
+BAD = ("regressed", "over goal")  # the statuses that make `make bench` fail
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,9 @@ def judge(figure: Figure, previous: float | None) -> str:
     return "regressed" if worse else "ok"
 
 
-def row_status(section: Section, figure: Figure, previous: float | None) -> str:
-    """A figure's status, "failed" when its benchmark exited non-zero (a failed request, a missed bound)."""
-    status = judge(figure, previous)
-    if section.exit_code not in (None, 0) and status in ("ok", "new"):
-        return "failed"
-    return status
+def failed_benchmarks(sections: Sequence[Section]) -> list[str]:
+    """The scripts that exited non-zero (a failed request, a missed bound of their own, a crash)."""
+    return [s.script for s in sections if s.exit_code not in (None, 0)]
 
 
 def _change(figure: Figure, previous: float | None) -> str:
@@ -126,7 +125,7 @@ def figure_rows(
 ) -> list[tuple[Section, Figure, float | None, str]]:
     """(section, figure, previous value, status) for every figure in report order."""
     return [
-        (section, fig, previous.get(fig.key), row_status(section, fig, previous.get(fig.key)))
+        (section, fig, previous.get(fig.key), judge(fig, previous.get(fig.key)))
         for section in sections
         for fig in section.figures
     ]
@@ -143,7 +142,11 @@ def render_report(
 ) -> str:
     """The whole ``benchmarks/report.md``: a summary table, then one part per benchmark with its chart."""
     rows = figure_rows(sections, previous)
-    bad = [r for r in rows if r[3] in ("regressed", "over goal", "failed")]
+    bad = [r for r in rows if r[3] in BAD]
+    failed = failed_benchmarks(sections)
+    verdict = "All figures within their bounds." if not bad else f"{len(bad)} figure(s) marked ✘."
+    if failed:
+        verdict += f" Failed (exit status not 0): {', '.join(f'`{s}`' for s in failed)}."
     lines = [
         "# Benchmark report",
         "",
@@ -153,9 +156,9 @@ def render_report(
         "Every figure is a ratio measured within one run (wall time over the server's delay `d`, or a",
         "speed-up), because the machines we run on are shared and their speed varies. A figure **regresses**",
         "when it is worse than the previous report's by more than its tolerance, and **misses its goal** when",
-        "it is past its bound; either is marked ✘ and makes `make bench` exit 1.",
+        "it is past its bound; either is marked ✘ and makes `make bench` exit 1, as does a benchmark that fails.",
         "",
-        f"**{'All figures within their bounds.' if not bad else f'{len(bad)} figure(s) marked ✘.'}**",
+        f"**{verdict}**",
         "",
         "| benchmark | figure | this run | previous | change | tolerance | goal | status |",
         "|---|---|---|---|---|---|---|---|",
@@ -201,6 +204,9 @@ def readme_table(report: Mapping[str, Any]) -> str:
             f"| {row['section_title']} | {fig.label} | {fig.show()} | {fig.show(before) if before else '-'}"
             f" | {fig.goal()} | {MARK[row['status']]} |"
         )
+    failed = [b["script"] for b in report["benchmarks"] if b["exit_code"] not in (None, 0)]
+    if failed:
+        lines += ["", f"Failed in that run (exit status not 0): {', '.join(f'`{s}`' for s in failed)}."]
     return "\n".join(lines)
 
 
@@ -256,15 +262,17 @@ def readme_section(readme: str) -> str:
 
 
 def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
-    """This run's figures beside the previous report's, one pair of bars per figure, goals as ticks."""
+    """This run's figures beside the previous report's, a pair of bars per figure; goals as red ticks, and
+    this run's bar red where the figure is marked ✘."""
     figs = section.figures
-    plt_fig, ax = plots.plt.subplots(figsize=(plots.WIDTH, 0.9 + 0.55 * len(figs)), layout="constrained")
+    plt_fig, ax = plots.plt.subplots(figsize=(plots.WIDTH * 1.3, 0.9 + 0.6 * len(figs)), layout="constrained")
     ax.spines[["top", "right"]].set_visible(False)
     ys = list(range(len(figs)))
     now = [f.value for f in figs]
     before = [previous.get(f.key, 0.0) for f in figs]
+    colours = ["#C44E52" if judge(f, previous.get(f.key)) in BAD else "#4C72B0" for f in figs]
     ax.barh([y + 0.2 for y in ys], before, height=0.38, color="#C8C8C8", label="previous report")
-    bars = ax.barh([y - 0.2 for y in ys], now, height=0.38, color="#4C72B0", label="this run")
+    bars = ax.barh([y - 0.2 for y in ys], now, height=0.38, color=colours, label="this run")
     for y, fig, bar in zip(ys, figs, bars, strict=True):
         ax.annotate(
             fig.show(),
@@ -278,12 +286,15 @@ def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
             ax.plot([fig.limit, fig.limit], [y - 0.45, y + 0.45], color="#C44E52", linewidth=1.5)
     if any(f.limit is not None for f in figs):
         ax.plot([], [], color="#C44E52", label="goal")
-    ax.set_yticks(ys, [f.label for f in figs], fontsize=8)
+    ax.set_yticks(ys, [textwrap.fill(f.label, 34) for f in figs], fontsize=8)
     ax.invert_yaxis()
     top = max([*now, *before, *(f.limit or 0 for f in figs)]) or 1
     ax.set_xlim(0, top * 1.2)
+    directions = {f.better for f in figs}
+    if len(directions) == 1:
+        ax.set_xlabel(f"{directions.pop()} is better", fontsize=8)
     ax.set_title(section.title, loc="left")
-    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return plt_fig
 
 
