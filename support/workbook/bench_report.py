@@ -22,6 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
 from support import plots
 
 __all__ = [
@@ -271,8 +274,8 @@ def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
     now = [f.value for f in figs]
     before = [previous.get(f.key, 0.0) for f in figs]
     colours = ["#C44E52" if judge(f, previous.get(f.key)) in BAD else "#4C72B0" for f in figs]
-    ax.barh([y + 0.2 for y in ys], before, height=0.38, color="#C8C8C8", label="previous report")
-    bars = ax.barh([y - 0.2 for y in ys], now, height=0.38, color=colours, label="this run")
+    ax.barh([y + 0.2 for y in ys], before, height=0.38, color="#C8C8C8")
+    bars = ax.barh([y - 0.2 for y in ys], now, height=0.38, color=colours)
     for y, fig, bar in zip(ys, figs, bars, strict=True):
         ax.annotate(
             fig.show(),
@@ -284,8 +287,11 @@ def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
         )
         if fig.limit is not None:
             ax.plot([fig.limit, fig.limit], [y - 0.45, y + 0.45], color="#C44E52", linewidth=1.5)
+    legend = [Patch(color="#4C72B0", label="this run"), Patch(color="#C8C8C8", label="previous report")]
+    if "#C44E52" in colours:
+        legend.insert(1, Patch(color="#C44E52", label="this run, marked ✘"))
     if any(f.limit is not None for f in figs):
-        ax.plot([], [], color="#C44E52", label="goal")
+        legend.append(Line2D([], [], color="#C44E52", label="goal"))
     ax.set_yticks(ys, [textwrap.fill(f.label, 34) for f in figs], fontsize=8)
     ax.invert_yaxis()
     top = max([*now, *before, *(f.limit or 0 for f in figs)]) or 1
@@ -294,7 +300,7 @@ def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
     if len(directions) == 1:
         ax.set_xlabel(f"{directions.pop()} is better", fontsize=8)
     ax.set_title(section.title, loc="left")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.legend(handles=legend, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return plt_fig
 
 
