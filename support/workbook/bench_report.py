@@ -120,7 +120,8 @@ def failed_benchmarks(sections: Sequence[Section]) -> list[str]:
 def _change(figure: Figure, previous: float | None) -> str:
     if previous is None or previous <= 0:
         return "-"
-    return f"{(figure.value / previous - 1) * 100:+.0f} %"
+    percent = round((figure.value / previous - 1) * 100)
+    return f"{percent:+d} %" if percent else "±0 %"
 
 
 def figure_rows(
