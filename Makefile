@@ -29,14 +29,16 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The name JupyterLab shows for the workbook's kernel; notebooks store it too (support.workbook.notebook_runner).
 KERNEL_DISPLAY_NAME := Python 3 (async workbook)
 
-.PHONY: help venv lab test unit nbval notebooks lint lock bench clean
+.PHONY: help venv lab test unit nbval notebooks slides site lint lock bench bench-readme clean
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
 	@echo "make test       unit tests + strict nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
+	@echo "make slides     reveal.js slides of every lesson, from stored outputs, in build/slides/ (offline)"
+	@echo "make site       the executed workbook as a static web site in build/site/ (offline, stored outputs)"
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook checks"
-	@echo "make bench      run the benchmark scripts (prints ratios)"
+	@echo "make bench      run every benchmark, write benchmarks/report.md and the README's performance table"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
 	@echo "make clean      remove venvs, caches and generated data"
 
@@ -73,14 +75,28 @@ nbval: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m support.workbook.notebook_runner $(NOTEBOOKS)
 
+# reveal.js HTML of each lesson with its stored outputs; reveal.js is copied beside them, so they open offline.
+slides: $(STAMP)
+	$(BIN)/python -m support.workbook.slides --out build/slides $(LESSONS)
+
+# README as the front page, every notebook with its stored outputs (Sphinx + MyST-NB; no kernel, no network).
+site: $(STAMP)
+	$(BIN)/python -m support.workbook.site --out build/site
+
 lint: $(STAMP)
 	$(BIN)/ruff check support tests benchmarks notebooks
 	$(BIN)/ruff format --check support tests benchmarks notebooks
 	$(BIN)/python -m support.workbook.notebook_checks notebooks
 	@if [ -f $(LINT_TOOL) ]; then $(BIN)/python $(LINT_TOOL) notebooks; else echo "($(LINT_TOOL) not found: skipped)"; fi
 
+# Every benchmark in one go, then benchmarks/report.md, its charts, results/report.json and the README's table;
+# exits 1 when a figure regressed or missed its goal (about 5 minutes on 2 cores).
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/report.py
+
+# Only the README's performance table, from the saved report (no benchmark runs).
+bench-readme: $(STAMP)
+	$(BIN)/python benchmarks/report.py --readme-only
 
 lock:
 	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock

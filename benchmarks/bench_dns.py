@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import platform
+import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -24,11 +26,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a pl
 
 from support.lab import dns_server, services  # noqa: E402
 from support.workbook import reports  # noqa: E402
+from support.workbook.bench_report import Figure  # noqa: E402
 
-__all__ = ["main", "names", "run_round"]
+__all__ = ["figures", "main", "names", "run_round"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dns.json"
 BOUND = 1.5  # allowed total time, in delays
+
+
+def figures(results: Path = RESULTS) -> list[Figure]:
+    """The report's headline figure from a saved run: T/d, the median over the rounds."""
+    report = json.loads(results.read_text())
+    return [
+        Figure(
+            key="dns.t_over_d",
+            label=f"T/d, {report['probes']} probes, median of {len(report['rounds'])} rounds",
+            value=statistics.median(float(r["ratio"]) for r in report["rounds"]),
+            tolerance=0.3,
+            limit=float(report["bound_ratio"]),
+        )
+    ]
 
 
 def names(count: int) -> list[str]:

@@ -4,9 +4,11 @@ The download lesson claims that one asyncio process can keep a thousand requests
 checks it end to end: the real flag site in its own process (``--mode delay``, fixed delay ``d``), and here a
 burst of N connections opened together, each sending one minimal HTTP/1.1 GET with ``Connection: close`` over
 plain asyncio streams (no client library, so the client's own cost stays small) and checking for ``200 OK``.
-``T`` is the wall time of the whole burst; the bound is ``T / d <= 1.5`` with no failures.
+``T`` is the wall time of the whole burst; the goal is ``T / d <= 1.5`` up to N = 1000 with no failures. Above
+1000 connections the goal widens to 3.0: client and server share the machine's two cores, and opening and
+answering each connection costs CPU time that grows with N however well both sides overlap their waiting.
 
-Run: ``.venv/bin/python benchmarks/bench_flag_site.py [--sizes 100 500 1000] [--delay 1.0]``.
+Run: ``.venv/bin/python benchmarks/bench_flag_site.py [--sizes 100 1000 2000] [--delay 1.0]``.
 Writes ``benchmarks/results/flag_site.json`` and exits 1 if a burst misses the bound or any request fails.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 from collections import Counter
@@ -25,12 +28,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a pl
 from support.lab import flag_server, services  # noqa: E402
 from support.lab.flag_data import countries  # noqa: E402
 from support.workbook import client_bench, reports  # noqa: E402
+from support.workbook.bench_report import Figure  # noqa: E402
 from support.workbook.open_files import raise_open_file_limit  # noqa: E402
 
-__all__ = ["burst", "fetch", "main"]
+__all__ = ["bound", "burst", "fetch", "figures", "main"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "flag_site.json"
-BOUND = 1.5  # allowed burst time, in delays
+BOUND = 1.5  # allowed burst time, in delays, up to 1000 connections
+BOUND_ABOVE_1000 = 3.0  # past 1000 connections: the per-connection CPU cost on two shared cores shows
+
+
+def bound(n: int) -> float:
+    """The most delays a burst of ``n`` may take."""
+    return BOUND if n <= 1000 else BOUND_ABOVE_1000
+
+
+def figures(results: Path = RESULTS) -> list[Figure]:
+    """The report's headline figures from a saved run: T/d for each burst size."""
+    report = json.loads(results.read_text())
+    return [
+        Figure(
+            key=f"flag_site.n{burst['n']}",
+            label=f"T/d, N = {burst['n']:,}",
+            value=float(burst["ratio"]),
+            tolerance=0.3,
+            limit=float(burst.get("bound_ratio", bound(burst["n"]))),
+        )
+        for burst in report["bursts"]
+    ]
 
 
 async def fetch(host: str, port: int, path: str) -> int:
@@ -56,7 +81,7 @@ async def burst(host: str, port: int, paths: list[str]) -> tuple[float, Counter[
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 2000])
     parser.add_argument("--delay", type=float, default=1.0)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -83,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                     "n": n,
                     "elapsed_s": round(elapsed, 4),
                     "ratio": round(ratio, 3),
+                    "bound_ratio": bound(n),
                     "failures": sum(failures.values()),
                     "failure_kinds": dict(failures),
                     "server_peak_in_flight": peak,
@@ -96,20 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         services.stop(server)
 
-    ok = all(r["ratio"] <= BOUND and r["failures"] == 0 for r in results)
+    ok = all(r["ratio"] <= r["bound_ratio"] and r["failures"] == 0 for r in results)
     report = {
         "benchmark": "flag site simultaneous downloads",
         **reports.machine(),
         "client": "asyncio streams, one connection per request, Connection: close",
         "delay_s": args.delay,
-        "bound_ratio": BOUND,
         "bursts": results,
         "worst_ratio": max(r["ratio"] for r in results),
         "passed": ok,
     }
     reports.write_json(report, args.output)
     print(
-        f"{'PASS' if ok else 'FAIL'}: worst T/d {report['worst_ratio']:.2f} (bound {BOUND}); wrote {args.output}"
+        f"{'PASS' if ok else 'FAIL'}: worst T/d {report['worst_ratio']:.2f}"
+        f" (bounds {BOUND} up to N = 1000, {BOUND_ABOVE_1000} above); wrote {args.output}"
     )
     return 0 if ok else 1
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -33,10 +34,28 @@ from support.lab.flag_data import POP20_CC, countries  # noqa: E402
 from support.plots import in_flight_counts  # noqa: E402
 from support.timing import Stopwatch, Timeline, format_duration, format_ratio  # noqa: E402
 from support.workbook import reports  # noqa: E402
+from support.workbook.bench_report import Figure  # noqa: E402
 
-__all__ = ["main"]
+__all__ = ["figures", "main"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "flags_download.json"
+GOAL = 50.0  # at least this many times faster: far below the ideal (one delay instead of one per flag)
+
+
+def figures(results: Path = RESULTS) -> list[Figure]:
+    """The report's headline figure from a saved run: flags2's speed-up over the sequential client."""
+    report = json.loads(results.read_text())
+    return [
+        Figure(
+            key="flags_download.speedup",
+            label=f"flags2 -m {report['flags2']['concurrency']} vs sequential, {report['flags']} flags",
+            value=float(report["speedup"]),
+            better="higher",
+            tolerance=0.3,
+            limit=GOAL,
+            unit="×",
+        )
+    ]
 
 
 class _Run(NamedTuple):

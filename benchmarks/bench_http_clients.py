@@ -22,6 +22,7 @@ request failed.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shlex
 import sys
@@ -35,14 +36,45 @@ from support import plots  # noqa: E402
 from support.lab import flag_server, services  # noqa: E402
 from support.timing import format_duration, format_ratio  # noqa: E402
 from support.workbook import client_bench, reports  # noqa: E402
+from support.workbook.bench_report import Figure  # noqa: E402
 from support.workbook.client_bench import KINDS, Result  # noqa: E402
 from support.workbook.open_files import raise_open_file_limit  # noqa: E402
 
-__all__ = ["main", "print_table"]
+__all__ = ["figures", "main", "print_table"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "http_clients.json"
 UPSTREAM_REPORT = "encode/httpx#3215"
 PAUSE = 1.0  # seconds between bursts, so the server has closed the last burst's connections
+
+
+# What each set-up is, in the report's words.
+KIND_LABELS = {
+    "httpx": "httpx keeping every connection alive",
+    "httpx-few-idle": "httpx keeping 20 idle",
+    "httpx-split": "httpx split over clients of 100",
+    "httpx-aiohttp": "httpx on aiohttp's transport",
+    "aiohttp": "aiohttp",
+}
+
+
+def figures(results: Path = RESULTS) -> list[Figure]:
+    """The report's headline figures from a saved run: wall time / d at the largest N, all sent at once.
+
+    Client CPU time is most of these figures and varies more than a server delay, hence the wider tolerance.
+    """
+    delay = float(json.loads(results.read_text())["delay_s"])
+    at_once = [r for r in client_bench.median_results(client_bench.load_results(results)) if r.limit is None]
+    largest = max(r.n for r in at_once)
+    return [
+        Figure(
+            key=f"http_clients.{r.kind}.n{r.n}",
+            label=f"{KIND_LABELS.get(r.kind, r.kind)}: wall/d, N = {r.n:,}",
+            value=r.wall / delay,
+            tolerance=0.4,
+        )
+        for r in at_once
+        if r.n == largest
+    ]
 
 
 def print_table(results: list[Result], delay: float) -> None:

@@ -4,6 +4,8 @@ Stored outputs are what strict nbval compares against and what readers see on a 
 come from a clean top-to-bottom run, never from hand edits. This runner gives every notebook a new kernel
 (the current environment's Python), runs it in its own folder, lets only cells tagged ``raises-exception``
 fail, drops per-run noise (execution timestamps), and writes the notebook back only when the run succeeded.
+Every notebook it writes also gets slide metadata where a cell has none (:mod:`support.workbook.slides`), so
+each lesson presents as slides (RISE, ``make slides``) without anyone setting it cell by cell.
 It reports each notebook's time and its slowest cell, the numbers the "no cell over 5 s" rule is about.
 """
 
@@ -18,6 +20,8 @@ import nbformat
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from support.workbook import slides
 
 __all__ = ["run_notebook", "main"]
 
@@ -64,6 +68,7 @@ def run_notebook(path: Path, timeout: int = 120) -> tuple[float, float, int]:
             if seconds > slowest:
                 slowest, slowest_index = seconds, index
     nb.metadata.get("language_info", {}).pop("version", None)  # differs per interpreter, says nothing
+    slides.annotate(nb)  # after the run: whether a cell draws a picture decides if it is a fragment
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return total, slowest, slowest_index
