@@ -1,4 +1,4 @@
-"""The workbook's charts: sequential-vs-concurrent bars, task timelines, requests in flight.
+"""The workbook's charts: sequential-vs-concurrent bars, task timelines, requests in flight, await chains.
 
 Each function returns a matplotlib ``Figure`` sized for a narrow notebook column (about 6.4 inches wide)
 and drawn in one house style. Notebooks show them as PNG (the inline backend's default): nbval skips
@@ -20,6 +20,7 @@ if matplotlib.get_backend().lower() not in {"agg", "module://matplotlib_inline.b
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .timing import Span, format_duration  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "timelines_chart",
     "in_flight_chart",
     "in_flight_counts",
+    "await_chain_chart",
     "save_png",
     "WIDTH",
 ]
@@ -47,6 +49,8 @@ _STATUS_COLOURS = {
     "waiting": "#D9DEE8",
 }
 _BAR_COLOURS = ["#8C8C8C", "#4C72B0", "#55A868", "#DD8452", "#8172B3", "#C44E52"]
+_INK = "#555555"  # arrows and their labels
+_ARROW = {"arrowstyle": "-|>", "color": _INK, "linewidth": 1}
 
 
 def _figure(height: float) -> tuple[Figure, plt.Axes]:
@@ -271,6 +275,73 @@ def in_flight_chart(spans: Sequence[Span], title: str = "Requests in flight") ->
     ax.set_ylabel("in flight")
     ax.set_ylim(0, max(counts) * 1.15 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # requests come whole
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def await_chain_chart(
+    links: Sequence[tuple[str, str]],
+    title: str = "The await chain of a paused task",
+    *,
+    loop_label: str = "event loop",
+    wake_label: str = "when the answer arrives,\nthe loop completes the\nFuture, and the task is\nresumed from the top",
+) -> Figure:
+    """One paused task's chain of awaits, drawn top to bottom under the event loop that drives it.
+
+    ``links`` are ``(name, owner)`` pairs, from the task's own coroutine down to what the last coroutine
+    waits on (a Future). Each is a box coloured by its owner (our code, a library, asyncio: named in the
+    legend), joined to the next by an arrow labelled ``await``. The loop's box sits on top: it resumes the
+    task at the top of the chain, and a dashed arrow from the bottom back up to it (``wake_label``) shows
+    the other half of the cycle: the loop completes the Future when the event arrives.
+    """
+    if not links:
+        raise ValueError("await_chain_chart needs at least one link")
+    owners = list(dict.fromkeys(owner for _, owner in links))
+    colours = {owner: _BAR_COLOURS[(i + 1) % len(_BAR_COLOURS)] for i, owner in enumerate(owners)}
+    rows = len(links) + 1  # the loop, then each link
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.42 * rows), layout="constrained")
+    ax.set_axis_off()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(rows - 0.4, -0.6)  # first row on top
+    left, width, middle = 0.3, 5.4, 3.0
+
+    def box(y: float, text: str, colour: str, weight: str = "normal") -> None:
+        ax.add_patch(
+            FancyBboxPatch(
+                (left, y - 0.3), width, 0.6, boxstyle="round,pad=0,rounding_size=0.12", color=colour, lw=0
+            )
+        )
+        ax.text(middle, y, text, ha="center", va="center", fontsize=9, color="white", weight=weight)
+
+    def down(y: float, label: str) -> None:
+        ax.annotate("", xy=(middle, y + 0.7), xytext=(middle, y + 0.3), arrowprops=_ARROW)
+        ax.text(middle + 0.15, y + 0.5, label, fontsize=8, color=_INK, va="center", style="italic")
+
+    box(0, loop_label, "#333333", weight="bold")
+    down(0, "resumes the task")
+    for y, (name, owner) in enumerate(links, start=1):
+        box(y, name, colours[owner])
+        if y < len(links):
+            down(y, "await")
+    ax.annotate(
+        "",
+        xy=(left + width, 0),
+        xytext=(left + width, len(links)),
+        arrowprops={**_ARROW, "linestyle": "dashed", "connectionstyle": "bar,fraction=0.1"},
+    )
+    ax.text(
+        left + width + 0.75, len(links) / 2, wake_label, fontsize=8, color=_INK, va="center", style="italic"
+    )
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[owner]) for owner in owners]
+    ax.legend(
+        handles,
+        owners,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        ncols=len(owners),
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title(title, loc="left")
     return fig
 

@@ -144,3 +144,29 @@ def test_steps_chart_draws_running_and_waiting_slices_per_task() -> None:
     assert len(ax.patches) == 4  # a: run, wait, run; b: run
     with pytest.raises(ValueError):
         plots.steps_chart(Trace())
+def test_await_chain_chart_draws_one_box_per_link_under_the_loop(tmp_path: Path) -> None:
+    links = [
+        ("probe", "ours"),
+        ("Resolver.resolve", "dnspython"),
+        ("udp", "dnspython"),
+        ("Future", "asyncio"),
+    ]
+    fig = plots.await_chain_chart(links, loop_label="event loop")
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0] == "event loop"
+    assert [t for t in texts if t in {name for name, _ in links}] == [name for name, _ in links]
+    assert texts.count("await") == len(links) - 1, "one arrow between each link and the next"
+    boxes = [p for p in ax.patches if p.get_width() > 1]
+    assert len(boxes) == len(links) + 1
+    by_owner = {name: boxes[i + 1].get_facecolor() for i, (name, _) in enumerate(links)}
+    assert by_owner["Resolver.resolve"] == by_owner["udp"] != by_owner["probe"] != by_owner["Future"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ours", "dnspython", "asyncio"]
+    taller = plots.await_chain_chart(links * 2)
+    assert taller.get_size_inches()[1] > fig.get_size_inches()[1]
+    assert plots.save_png(fig, tmp_path / "chain.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_await_chain_chart_needs_links() -> None:
+    with pytest.raises(ValueError):
+        plots.await_chain_chart([])

@@ -1,81 +1,114 @@
 """Checks for the exercises of ``02_native_coroutines``.
 
-The learner's functions take the probe coroutine function as an argument, so the checks can hand them a
-stand-in DNS (:class:`FakeDNS`) whose answer times are known: the checks then compare durations against
-those times (ratios with wide margins, never exact numbers) and see which probes were cancelled.
+The learner's functions take the slow operation as an argument (``probe`` for a DNS question,
+``fingerprint`` for a piece of CPU work), so the checks can hand them stand-ins whose timings they know:
+:class:`FakeDNS` answers after a set delay and takes a moment to clean up when cancelled, and
+:class:`BusyWork` keeps the CPU busy for a set time per item. The checks compare what they measure with those
+known times (ratios with wide margins, never a fixed number of seconds).
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import inspect
+import textwrap
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from ..lab.dns_server import Result
 from ..timing import Stopwatch
-from . import ExerciseFailed, passed, require
+from .checking import awaitable, checker, fail, require
 
-__all__ = ["FakeDNS", "check_delay", "check_first_found", "check_probe_within"]
+__all__ = [
+    "BusyWork",
+    "FakeDNS",
+    "Heartbeat",
+    "check_fingerprint_all",
+    "check_first_found",
+    "check_probe_within",
+]
 
 Probe = Callable[[str], Awaitable[Result]]
 FirstFound = Callable[[Sequence[str], Probe], Awaitable[Result | None]]
 ProbeWithin = Callable[[Sequence[str], Probe, float], Awaitable[Mapping[str, bool | None]]]
+Fingerprint = Callable[[str], str]
+FingerprintAll = Callable[[Sequence[str], Fingerprint], Awaitable[Mapping[str, str]]]
 
 
 class FakeDNS:
     """A stand-in for the DNS server: ``answers[domain] = (seconds, found)``.
 
-    :meth:`probe` sleeps that long, then returns a :class:`~support.lab.dns_server.Result`. The fake notes which
-    probes started, finished and were cancelled, so a check can tell whether leftovers were stopped.
+    :meth:`probe` sleeps that long, then returns a :class:`~support.lab.dns_server.Result`. A cancelled probe
+    takes ``cleanup`` seconds to stop (like closing a socket), so a check can tell code that waits for the
+    cancelled probes from code that only asks them to stop. The fake notes which probes started, finished
+    and finished cancelling, and keeps each probe's task so the check can stop what the answer left running.
     """
 
-    def __init__(self, answers: Mapping[str, tuple[float, bool]]) -> None:
+    def __init__(self, answers: Mapping[str, tuple[float, bool]], cleanup: float = 0.05) -> None:
         self.answers = dict(answers)
+        self.cleanup = cleanup
         self.started: list[str] = []
         self.finished: list[str] = []
         self.cancelled: list[str] = []
+        self.tasks: dict[str, asyncio.Task[Any]] = {}
 
     async def probe(self, domain: str) -> Result:
         seconds, found = self.answers.get(domain, (0.0, False))
         self.started.append(domain)
+        task = asyncio.current_task()
+        if task is not None:
+            self.tasks[domain] = task
         try:
             await asyncio.sleep(seconds)
         except asyncio.CancelledError:
-            self.cancelled.append(domain)
+            try:
+                await asyncio.sleep(self.cleanup)  # stopping takes a moment
+            finally:
+                self.cancelled.append(domain)
             raise
         self.finished.append(domain)
         return Result(domain, found)
 
     @property
     def running(self) -> list[str]:
-        """Probes that started and have neither finished nor been cancelled."""
+        """Probes that started and have neither finished nor stopped after being cancelled."""
         over = set(self.finished) | set(self.cancelled)
         return [domain for domain in self.started if domain not in over]
 
+    def asked_to_stop(self, domain: str) -> bool:
+        """True when the task running ``domain``'s probe has been cancelled (it may not have stopped yet)."""
+        task = self.tasks.get(domain)
+        return task is not None and (task.cancelling() > 0 or task.cancelled())
 
-async def _run(call: Awaitable[Any], exercise: str) -> tuple[Any, float]:
-    """Await the learner's coroutine; turn their exceptions into a hint instead of a traceback to decode."""
-    require(inspect.isawaitable(call), f"{exercise}: define the function with `async def`.")
-    with Stopwatch() as watch:
-        try:
-            value = await call
-        except ExerciseFailed:
-            raise
-        except Exception as exc:
-            raise ExerciseFailed(f"{exercise}: your code raised {type(exc).__name__}: {exc}") from exc
-    return value, watch.elapsed
-
-
-async def _settle() -> None:
-    # A cancelled task learns it was cancelled the next time the loop runs it: give it that chance.
-    await asyncio.sleep(0.05)
+    async def stop_all(self) -> None:
+        """Cancel whatever the answer left running and wait for it, so nothing outlives the check."""
+        me = asyncio.current_task()  # a probe awaited directly, without a task of its own, ran in this one
+        leftovers = [task for task in self.tasks.values() if not task.done() and task is not me]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
 
 
-async def check_first_found(first_found: FirstFound) -> None:
-    """``first_found(domains, probe)``: probe all at once, return the first Result that resolves, cancel the rest."""
+def _forgot_await(value: object, what: str) -> None:
+    if inspect.isawaitable(value):
+        if inspect.iscoroutine(value):
+            value.close()  # never started: close it quietly
+        else:
+            asyncio.ensure_future(value).cancel()
+        fail(f"{what} returned {type(value).__name__}, something still to await: did you forget `await`?")
+
+
+@checker("Exercise 1", todo="fill in first_found above, then run this cell")
+async def check_first_found(first_found: FirstFound) -> str:
+    """``first_found(domains, probe)``: probe all at once, return the first Result that resolves, stop the rest.
+
+    "Stop" means cancelled *and* finished cancelling by the time ``first_found`` returns: the fake probes
+    take a moment to clean up, so an answer that only calls ``cancel()`` leaves them still stopping.
+    """
     require(inspect.iscoroutinefunction(first_found), "first_found must be defined with `async def`.")
-    # slow.dev resolves but answers last; quick.dev answers first but does not resolve; mid.dev wins.
+    # slow.dev resolves but answers late; quick.dev answers first but does not resolve; mid.dev wins.
     answers = {
         "slow.dev": (0.40, True),
         "quick.dev": (0.05, False),
@@ -83,13 +116,21 @@ async def check_first_found(first_found: FirstFound) -> None:
         "late.dev": (0.60, True),
     }
     dns = FakeDNS(answers)
-    result, elapsed = await _run(first_found(list(answers), dns.probe), "first_found")
-    await _settle()
-    leftovers = dns.running
+    try:
+        call = awaitable(
+            first_found(list(answers), dns.probe), "first_found must be defined with `async def`."
+        )
+        with Stopwatch() as watch:
+            result = await call
+        leftovers = dns.running  # at the moment first_found returned, before anything else runs
+        never_stopped = [domain for domain in leftovers if not dns.asked_to_stop(domain)]
+    finally:
+        await dns.stop_all()
     require(
         result is not None, "got None, but mid.dev resolves: return the first Result whose .found is true."
     )
-    require(isinstance(result, tuple) and hasattr(result, "found"), f"return a Result, not {result!r}.")
+    _forgot_await(result, "first_found")
+    require(isinstance(result, Result), f"return the probe's Result, not {result!r}.")
     require(
         result.domain != "slow.dev",
         "got slow.dev, the first in the list; mid.dev answered sooner. Probe all names at once and take "
@@ -102,26 +143,39 @@ async def check_first_found(first_found: FirstFound) -> None:
         set(dns.started) == set(answers),
         f"only {sorted(dns.started)} were probed: start a probe for every domain.",
     )
+    winner, next_best = answers["mid.dev"][0], answers["slow.dev"][0]
     require(
-        elapsed < 0.35,
+        watch.elapsed < (winner + next_best) / 2,
         "you returned the right name, but only after slower answers came in: return as soon as a name "
         "resolves, without waiting for the rest.",
     )
     require(
-        not leftovers,
-        f"{', '.join(sorted(leftovers))} kept running after you returned: make tasks with "
+        not never_stopped,
+        f"{', '.join(sorted(never_stopped))} kept running after you returned: make tasks with "
         "asyncio.create_task, then cancel() the ones still running (a try/finally is a good place).",
     )
+    require(
+        not leftovers,
+        f"you cancelled {', '.join(sorted(leftovers))} but returned before they had stopped: after cancel(), "
+        "wait for the tasks (await asyncio.gather(*tasks, return_exceptions=True)).",
+    )
     nothing = FakeDNS({"a.dev": (0.02, False), "b.dev": (0.04, False)})
-    result, _ = await _run(first_found(["a.dev", "b.dev"], nothing.probe), "first_found")
-    require(result is None, f"no name resolves, so the answer is None; got {result!r}.")
-    result, _ = await _run(first_found([], nothing.probe), "first_found")
-    require(result is None, f"first_found([], probe) should return None, got {result!r}.")
-    passed("Exercise 1", "mid.dev answered first among names that resolve; the slower probes were cancelled")
+    try:
+        none_found = await awaitable(
+            first_found(["a.dev", "b.dev"], nothing.probe), "first_found must be async."
+        )
+        no_names = await awaitable(first_found([], nothing.probe), "first_found must be async.")
+    finally:
+        await nothing.stop_all()
+    _forgot_await(none_found, "first_found")
+    require(none_found is None, f"no name resolves, so the answer is None; got {none_found!r}.")
+    require(no_names is None, f"first_found([], probe) should return None, got {no_names!r}.")
+    return "mid.dev answered first among names that resolve; the slower probes were cancelled and had stopped"
 
 
-async def check_probe_within(probe_within: ProbeWithin) -> None:
-    """``probe_within(domains, probe, time_limit)``: all at once; True/False per answer, None when it came too late."""
+@checker("Exercise 2", todo="fill in probe_within above, then run this cell")
+async def check_probe_within(probe_within: ProbeWithin) -> str:
+    """``probe_within(domains, probe, time_limit)``: all at once; True/False per answer, None when too late."""
     require(inspect.iscoroutinefunction(probe_within), "probe_within must be defined with `async def`.")
     answers = {
         "fast.dev": (0.05, True),
@@ -132,20 +186,24 @@ async def check_probe_within(probe_within: ProbeWithin) -> None:
     }
     time_limit = 0.2
     expected = {"fast.dev": True, "free.dev": False, "slow.dev": None, "slower.dev": None, "stuck.dev": None}
-    dns = FakeDNS(answers)
+    dns = FakeDNS(answers, cleanup=0.0)
     try:
-        got, elapsed = await _run(probe_within(list(answers), dns.probe, time_limit), "probe_within")
-    except ExerciseFailed as exc:
-        if isinstance(exc.__cause__, TimeoutError):
-            raise ExerciseFailed(
-                "probe_within raised TimeoutError: one slow name must not spoil the others. Put the timeout "
-                "around each probe (asyncio.wait_for or asyncio.timeout), and turn a TimeoutError into None."
-            ) from None
-        raise
-    await _settle()
-    leftovers = dns.running
+        call = awaitable(probe_within(list(answers), dns.probe, time_limit), "probe_within must be async.")
+        with Stopwatch() as watch:
+            try:
+                got = await call
+            except TimeoutError:
+                fail(
+                    "probe_within raised TimeoutError: one slow name must not spoil the others. Put the "
+                    "timeout around each probe (asyncio.wait_for or asyncio.timeout), and turn a "
+                    "TimeoutError into None."
+                )
+        leftovers = dns.running
+    finally:
+        await dns.stop_all()
     require(got is not None, "probe_within returned None: return a dict {domain: True, False or None}.")
-    got = dict(got)
+    _forgot_await(got, "probe_within")
+    require(isinstance(got, Mapping), f"return a dict {{domain: found}}, not {type(got).__name__}.")
     require(
         list(got) == list(answers),
         f"return one entry per domain, in the order given: expected keys {list(answers)}, got {list(got)}.",
@@ -156,63 +214,166 @@ async def check_probe_within(probe_within: ProbeWithin) -> None:
         f"expected {expected}; these differ: {wrong}. Answers in time give True/False, late ones None.",
     )
     require(
-        elapsed < 0.45,
-        f"the probes took turns: with a {time_limit} s limit each, all together should take about {time_limit} s. "
-        "Start them all at once (asyncio.gather).",
+        watch.elapsed < 2 * time_limit,
+        f"the probes took turns: with a {time_limit} s limit each, all together should take about "
+        f"{time_limit} s. Start them all at once (asyncio.gather).",
     )
     require(
         not leftovers,
-        f"{', '.join(sorted(leftovers))} kept running after the timeout: let asyncio.wait_for or "
+        f"{', '.join(sorted(leftovers))} kept running after the time limit: let asyncio.wait_for or "
         "asyncio.timeout cancel them (asyncio.wait does not).",
     )
-    empty = await probe_within([], dns.probe, time_limit)
+    empty = await awaitable(probe_within([], dns.probe, time_limit), "probe_within must be async.")
     require(
-        empty is not None and dict(empty) == {}, f"probe_within([], ...) should return {{}}, got {empty!r}."
+        isinstance(empty, Mapping) and dict(empty) == {},
+        f"probe_within([], ...) should return {{}}, got {empty!r}.",
     )
-    passed(
-        "Exercise 2", "2 answers in time, 3 late ones turned into None and cancelled, all within one timeout"
-    )
+    return "2 answers in time, 3 late ones turned into None and cancelled, all within one time limit"
 
 
-async def check_delay(delay_class: Callable[[float, Any], Any]) -> None:
-    """``await Delay(seconds, value)`` waits ``seconds`` without blocking the loop and returns ``value``."""
-    require(inspect.isclass(delay_class), "Delay should be a class (with an __await__ method).")
-    require(
-        "__await__" in dir(delay_class) and not inspect.iscoroutinefunction(delay_class.__await__),
-        "give Delay a plain `def __await__(self)` method (not `async def`) that returns an iterator.",
-    )
-    one = delay_class(0.1, "tea")
-    require(inspect.isawaitable(one), "Delay(...) is not awaitable: it needs an __await__ method.")
+class BusyWork:
+    """A stand-in for CPU-heavy work: each call keeps the CPU busy ``seconds`` long, then returns a digest.
+
+    It spins on the clock instead of computing, so each item costs the same on a fast or a slow machine.
+    It counts its calls, so a check can tell whether every item was done exactly once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.calls = 0
+
+    def __call__(self, name: str) -> str:
+        self.calls += 1
+        until = time.perf_counter() + self.seconds
+        while time.perf_counter() < until:
+            pass
+        return self.digest(name)
+
+    @staticmethod
+    def digest(name: str) -> str:
+        return f"#{sum(map(ord, name)):05d}"
+
+
+class Heartbeat:
+    """A task that ticks every ``every`` seconds; :meth:`longest_gap` says how long the loop kept it waiting."""
+
+    def __init__(self, every: float = 0.005) -> None:
+        self.every = every
+        self.ticks: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            self.ticks.append(time.perf_counter())
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._beat(), name="heartbeat")
+        await asyncio.sleep(3 * self.every)  # let it settle into its rhythm
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def longest_gap(self, start: float, end: float) -> float:
+        """The longest stretch between ``start`` and ``end`` (``perf_counter`` times) with no tick."""
+        moments = [start, *(t for t in self.ticks if start < t < end), end]
+        return max(b - a for a, b in zip(moments, moments[1:], strict=False))
+
+
+def _awaits_and_blocking_sleeps(function: Callable[..., Any]) -> tuple[int, bool, bool]:
+    """(how many ``await``s, whether it calls ``time.sleep``, whether it calls ``asyncio.sleep`` unawaited).
+
+    Read from the function's source; (-1, False, False) when there is no source to read.
+    """
     try:
-        value, elapsed = await _run(_await(one), "await Delay(0.1, 'tea')")
-    except ExerciseFailed as exc:
-        if isinstance(exc.__cause__, TypeError):
-            raise ExerciseFailed(
-                f"{exc}. __await__ must return an iterator: return the one from "
-                "asyncio.sleep(self.seconds, self.value).__await__()."
-            ) from None
-        raise
-    require(value == "tea", f"await Delay(0.1, 'tea') should give 'tea', got {value!r}.")
-    require(elapsed >= 0.09, "await Delay(0.1, ...) returned at once: it should wait 0.1 s first.")
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return -1, False, False
+    awaited = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Await)}
+    awaits = len(awaited)
+    time_sleep = bare_sleep = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "sleep":
+            owner = node.func.value
+            if isinstance(owner, ast.Name) and owner.id == "time":
+                time_sleep = True
+            if isinstance(owner, ast.Name) and owner.id == "asyncio" and id(node) not in awaited:
+                bare_sleep = True
+    return awaits, time_sleep, bare_sleep
+
+
+@checker("Exercise 3", todo="fill in fingerprint_all above, then run this cell")
+async def check_fingerprint_all(fingerprint_all: FingerprintAll) -> str:
+    """``fingerprint_all(names, fingerprint)`` computes every fingerprint and lets other tasks run meanwhile.
+
+    A heartbeat ticks every 5 ms while the answer works through 50 names of 8 ms of CPU each. The longest
+    stretch without a tick, as a share of the whole job, tells a repaired coroutine (a few items at most)
+    from one that holds the loop for the whole job, or for long stretches of it.
+    """
+    require(
+        inspect.iscoroutinefunction(fingerprint_all),
+        "fingerprint_all must stay a coroutine function: `async def`.",
+    )
+    names = [f"name{i:02d}.dev" for i in range(50)]
+    work = BusyWork(0.008)
+    heartbeat = Heartbeat()
+    await heartbeat.start()
     try:
-        again, _ = await _run(_await(one), "awaiting the same Delay a second time")
-    except ExerciseFailed as exc:  # typically "cannot reuse already awaited coroutine"
-        again = exc
+        call = awaitable(fingerprint_all(names, work), "fingerprint_all must be defined with `async def`.")
+        start = time.perf_counter()
+        result = await call
+        end = time.perf_counter()
+    finally:
+        await heartbeat.stop()
+    require(result is not None, "fingerprint_all returned None: return the dict {name: fingerprint}.")
+    _forgot_await(result, "fingerprint_all")
+    require(isinstance(result, Mapping), f"return a dict {{name: fingerprint}}, not {type(result).__name__}.")
+    expected = {name: BusyWork.digest(name) for name in names}
     require(
-        again == "tea",
-        "awaiting the same Delay twice should work (a Future can be awaited again; a coroutine cannot): "
-        "build a fresh awaitable inside __await__, not in __init__.",
+        dict(result) == expected,
+        "the dict should map each name to fingerprint(name), for every name given: "
+        f"{len(result)} entries came back for {len(names)} names"
+        + ("" if set(result) != set(expected) else ", and some values differ"),
     )
-    values, elapsed = await _run(
-        asyncio.gather(*(delay_class(0.2, n) for n in range(5))), "gathering five Delay(0.2, n)"
-    )
-    require(list(values) == list(range(5)), f"gather of Delay(0.2, n) for n in 0..4 gave {values!r}.")
     require(
-        elapsed < 0.6,
-        "five Delay(0.2) took turns: a blocking wait (time.sleep) stops the loop. Wait the asyncio way.",
+        work.calls == len(names),
+        f"fingerprint was called {work.calls} times for {len(names)} names: once per name is enough.",
     )
-    passed("Exercise 3", "Delay is awaitable, reusable, and five of them wait at the same time")
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
+    stalled = heartbeat.longest_gap(start, end) / (end - start)
+    awaits, time_sleep, bare_sleep = _awaits_and_blocking_sleeps(fingerprint_all)
+    if stalled > 0.25:
+        share = "the whole job" if stalled > 0.75 else f"about {round(stalled * 10) * 10} % of the job"
+        if time_sleep:
+            fail(
+                f"the heartbeat stopped for {share}: time.sleep pauses the whole thread, event loop "
+                "included. Use `await asyncio.sleep(0)`, which pauses only this coroutine."
+            )
+        if bare_sleep:
+            fail(
+                f"the heartbeat stopped for {share}: asyncio.sleep(0) without `await` only makes a "
+                "coroutine object and throws it away. Write `await asyncio.sleep(0)`."
+            )
+        if stalled <= 0.75:
+            fail(
+                f"other tasks still waited for {share} at a stretch: your code pauses, but too rarely. "
+                "Give the loop a turn after every name."
+            )
+        if awaits > 0:
+            fail(
+                "the heartbeat stopped for the whole job although your code awaits: an await lets other "
+                "tasks run only when it really pauses, and tasks or coroutines that never pause run "
+                "straight through. Put `await asyncio.sleep(0)` inside the loop, after each name."
+            )
+        fail(
+            "the heartbeat stopped for the whole job: nothing in fingerprint_all pauses, so the loop "
+            "cannot run anything else until it returns. Give the loop a turn after each name: "
+            "`await asyncio.sleep(0)`."
+        )
+    empty = await awaitable(fingerprint_all([], work), "fingerprint_all must be defined with `async def`.")
+    require(
+        isinstance(empty, Mapping) and dict(empty) == {},
+        f"fingerprint_all([], ...) should return {{}}, got {empty!r}.",
+    )
+    return f"{len(names)} fingerprints right, and the heartbeat kept ticking while they were computed"
