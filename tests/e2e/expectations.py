@@ -67,7 +67,7 @@ class CellView:
     cell_type: str
     source: str = ""
     tags: tuple[str, ...] = ()
-    queued: bool = True  # the cell's prompt showed [*] during Run All
+    ran: bool = True  # a new execution count arrived for it during Run All
     errors: tuple[str, ...] = ()  # "ValueError: bad" for each error output
     image_outputs: int = 0  # outputs that carry an image/* picture
     shown_text: str = ""
@@ -84,7 +84,7 @@ def problems(kind: Kind, cells: list[CellView]) -> list[str]:
     stopped_at_error = False
     for cell in cells:
         where = f"cell {cell.index}"
-        if cell.is_code and not cell.queued and not stopped_at_error:
+        if cell.is_code and cell.source.strip() and not cell.ran and not stopped_at_error:
             found.append(f"{where}: never ran (Run All did not reach it)")
         if cell.errors and "raises-exception" not in cell.tags:
             found.append(f"{where}: shows an error: {'; '.join(cell.errors)}")

@@ -58,33 +58,50 @@ def kernel_display_name(page: Page) -> str:
     return page.locator(".jp-NotebookPanel-toolbar .jp-Toolbar-kernelName").first.inner_text().strip()
 
 
-# Marks each cell whose prompt shows [*] (queued or running), so the test knows Run All reached it.
-_WATCH_QUEUE = _panel_js("""
-    if (window.__e2eWatcher) { window.__e2eWatcher.disconnect(); }
-    panel.node.querySelectorAll('.jp-Cell').forEach(cell => { delete cell.dataset.e2eQueued; });
+# Follows Run All in JupyterLab's notebook model: a code cell is queued when its model enters the "running"
+# state, and has run when a new execution count arrives for it. Not the [*] prompts: a cell whose source is
+# hidden shows no prompt, and after a raises-exception cell the model reports the rest idle while the kernel
+# is still running them; their execution counts still arrive one by one.
+_WATCH_RUN = _panel_js("""
+    for (const [model, listener] of window.__e2eListeners || []) { model.stateChanged.disconnect(listener); }
+    window.__e2eListeners = [];
     window.__e2eQueued = 0;
-    const mark = () => {
-        for (const prompt of panel.node.querySelectorAll('.jp-InputPrompt')) {
-            if (prompt.textContent.includes('*')) {
-                const cell = prompt.closest('.jp-Cell');
-                if (cell && !cell.dataset.e2eQueued) { cell.dataset.e2eQueued = '1'; window.__e2eQueued++; }
+    for (const cell of panel.content.widgets) {
+        delete cell.node.dataset.e2eQueued;
+        delete cell.node.dataset.e2eRan;
+        if (cell.model.type !== 'code') { continue; }
+        const listener = (model, change) => {
+            const data = cell.node.dataset;
+            if (change.name === 'executionState' && change.newValue === 'running' && !data.e2eQueued) {
+                data.e2eQueued = '1';
+                window.__e2eQueued++;
             }
-        }
-    };
-    window.__e2eWatcher = new MutationObserver(mark);
-    window.__e2eWatcher.observe(panel.node, {subtree: true, childList: true, characterData: true});
+            if (change.name === 'executionCount' && change.newValue && data.e2eQueued) { data.e2eRan = '1'; }
+        };
+        cell.model.stateChanged.connect(listener);
+        window.__e2eListeners.push([cell.model, listener]);
+    }
 """)
 
+# Finished: the kernel is idle and every queued cell has run, up to the first cell that failed without being
+# tagged raises-exception (Run All stops there).
 _RUN_FINISHED = _panel_js("""
-    const busy = [...panel.node.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
-    return window.__e2eQueued > 0 && !busy && panel.sessionContext.kernelDisplayStatus === 'idle';
+    if (!window.__e2eQueued || panel.sessionContext.kernelDisplayStatus !== 'idle') { return false; }
+    for (const cell of panel.content.widgets) {
+        if (!cell.node.dataset.e2eQueued) { continue; }
+        if (!cell.node.dataset.e2eRan) { return false; }
+        const tags = cell.model.getMetadata('tags') || [];
+        const failed = cell.model.outputs.toJSON().some(o => o.output_type === 'error');
+        if (failed && !tags.includes('raises-exception')) { return true; }
+    }
+    return true;
 """)
 
 
 def restart_and_run_all(page: Page, path: str, timeout_s: float) -> float:
     """Kernel → Restart Kernel and Run All Cells…, confirm, wait until every cell is done; the seconds taken
     from the confirming click to idle."""
-    page.evaluate(_WATCH_QUEUE, path)
+    page.evaluate(_WATCH_RUN, path)
     page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").click()
     page.get_by_role("menuitem", name=RUN_ALL_ITEM).click()
     dialog = page.locator(".jp-Dialog")
@@ -106,7 +123,7 @@ _CELLS = _panel_js("""
             cell_type: json.cell_type,
             source,
             tags: (json.metadata && json.metadata.tags) || [],
-            queued: cell.node.dataset.e2eQueued === '1',
+            ran: cell.node.dataset.e2eRan === '1',
             errors: outputs.filter(o => o.output_type === 'error').map(o => `${o.ename}: ${o.evalue}`),
             image_outputs: outputs.filter(
                 o => o.data && Object.keys(o.data).some(k => k.startsWith('image/'))).length,

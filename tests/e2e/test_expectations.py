@@ -69,10 +69,10 @@ def test_an_error_outside_a_raises_exception_cell_is_reported() -> None:
 
 
 def test_cells_run_all_never_reached_are_reported_unless_an_error_stopped_it() -> None:
-    assert problems(Kind.APPENDIX, [CellView(0, "code"), CellView(1, "code", queued=False)]) == [
-        "cell 1: never ran (Run All did not reach it)"
-    ]
-    stopped = [CellView(0, "code", errors=("KeyError: 'x'",)), CellView(1, "code", queued=False)]
+    cells = [CellView(0, "code", source="x = 1"), CellView(1, "code", source="y = 2", ran=False)]
+    assert problems(Kind.APPENDIX, cells) == ["cell 1: never ran (Run All did not reach it)"]
+    assert problems(Kind.APPENDIX, [CellView(2, "code", source="", ran=False)]) == []  # nothing to run
+    stopped = [CellView(0, "code", errors=("KeyError: 'x'",)), CellView(1, "code", source="y = 2", ran=False)]
     assert problems(Kind.APPENDIX, stopped) == ["cell 0: shows an error: KeyError: 'x'"]
 
 

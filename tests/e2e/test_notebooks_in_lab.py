@@ -70,6 +70,8 @@ def test_notebook_runs_all_cells_in_the_browser(
         found = problems(kind, cells)
         assert not found, f"{name} ({kind.value}) after Run All:\n" + "\n".join(found)
     except BaseException as failure:
-        record(RunRecord(**row, verdict=f"FAILED: {str(failure).splitlines()[0][:80]}"))
+        lines = str(failure).splitlines()
+        reason = lines[1].strip() if len(lines) > 1 and lines[0].endswith("after Run All:") else lines[0]
+        record(RunRecord(**row, verdict=f"FAILED: {reason[:100]}"))
         raise
     record(RunRecord(**row, verdict="ok"))
