@@ -29,11 +29,12 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The name JupyterLab shows for the workbook's kernel; notebooks store it too (support.workbook.notebook_runner).
 KERNEL_DISPLAY_NAME := Python 3 (async workbook)
 
-.PHONY: help venv lab test unit nbval notebooks slides site lint lock bench bench-readme clean
+.PHONY: help venv lab test unit nbval e2e notebooks slides site lint lock bench bench-readme clean
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
 	@echo "make test       unit tests + strict nbval on every notebook"
+	@echo "make e2e        every notebook run in JupyterLab in headless Chromium (screenshots in build/e2e/)"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
 	@echo "make slides     reveal.js slides of every lesson, from stored outputs, in build/slides/ (offline)"
 	@echo "make site       the executed workbook as a static web site in build/site/ (offline, stored outputs)"
@@ -65,8 +66,15 @@ lab: $(STAMP)
 
 test: unit nbval
 
+# The browser tests (marked e2e) take minutes: `make e2e` runs them, `make unit` says so in one line.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -m "not e2e" tests
+
+# Every notebook run from JupyterLab's menu in the system's Chromium (apt-get install chromium), on a copy of
+# notebooks/. Screenshots and the Run-All times go to build/e2e/. Fails at once, in one line, without Chromium.
+e2e: $(STAMP)
+	@$(BIN)/python tests/e2e/browser.py
+	$(BIN)/python -m pytest -q -m e2e -rs tests/e2e
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest -q $(NBVAL) $(NOTEBOOKS)
