@@ -382,7 +382,7 @@ def plot_results(
     merged = [r for r in median_results(results) if r.limit is None]
     if not merged:
         raise ValueError("plot_results needs at least one all-at-once result")
-    fig, (wall_ax, cpu_ax) = plt.subplots(1, 2, figsize=(WIDTH, 3.0), layout="constrained", sharex=True)
+    fig, (wall_ax, cpu_ax) = plt.subplots(1, 2, figsize=(WIDTH, 3.6), layout="constrained", sharex=True)
     kinds = list(dict.fromkeys(r.kind for r in merged))
     for kind in kinds:
         rows = [r for r in merged if r.kind == kind]
@@ -398,6 +398,8 @@ def plot_results(
         ax.set_ylabel(what)
         ax.set_ylim(bottom=0)
         ax.set_xticks(sorted({r.n for r in merged}))
-    wall_ax.legend(fontsize=8, frameon=False)
+    # Below both panels: inside one, the legend covered the lines it names.
+    handles, labels = wall_ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11)
     return fig
