@@ -191,6 +191,19 @@ async def codes_store_responses(client: httpx.AsyncClient, urls: list[str], limi
     return {url: task.result() for url, task in tasks.items()}
 
 
+async def codes_missing_import(client: httpx.AsyncClient, urls: list[str], limit: int) -> dict[str, int]:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def status(url: str) -> int:
+        async with semaphore:
+            response = await client.get(url)
+        return response.status_code
+
+    async with TaskGroup() as group:  # type: ignore[name-defined]  # noqa: F821  (never imported)
+        tasks = {url: group.create_task(status(url)) for url in urls}
+    return {url: task.result() for url, task in tasks.items()}
+
+
 # --- Exercise 3: fetch_with_retries -------------------------------------------------------------------------
 
 
@@ -282,6 +295,22 @@ async def retries_forget_timeouts(client: httpx.AsyncClient, url: str, attempts:
     raise ValueError(attempts)
 
 
+async def retries_missing_import(client: httpx.AsyncClient, url: str, attempts: int, pause: float) -> bytes:
+    for attempt in range(1, attempts + 1):
+        try:
+            response = await client.get(url)
+            response.raise_for_status()
+            return response.content
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 404 or attempt == attempts:
+                raise
+        except httpx.TimeoutException:
+            if attempt == attempts:
+                raise
+        await sleep(pause)  # type: ignore[name-defined]  # noqa: F821  (never imported)
+    raise ValueError(attempts)
+
+
 async def retries_without_pause_parameter(client: httpx.AsyncClient, url: str, attempts: int) -> bytes:
     return await fetch_with_retries(client, url, attempts, 0.1)
 
@@ -340,6 +369,11 @@ CASES = [
             Wrong(
                 codes_store_responses, "stores the responses, not their codes", "store response.status_code"
             ),
+            Wrong(
+                codes_missing_import,
+                "TaskGroup used without importing it: only the error and the line",
+                "your code raised NameError: name 'TaskGroup' is not defined, at line",
+            ),
         ],
     ),
     Cases(
@@ -354,6 +388,11 @@ CASES = [
             Wrong(retries_without_pause, "asks again at once", "wait `pause` seconds"),
             Wrong(retries_swallow_the_last_error, "returns None after the last failure", "raise its error"),
             Wrong(retries_forget_timeouts, "retries error statuses but not timeouts", "US fails twice"),
+            Wrong(
+                retries_missing_import,
+                "sleep used without importing it: only the error and the line",
+                "your code raised NameError: name 'sleep' is not defined, at line",
+            ),
             Wrong(retries_without_pause_parameter, "leaves out the pause parameter", "must take 4 arguments"),
         ],
     ),
