@@ -16,10 +16,11 @@ VENV ?= .venv-$(PYVER)
 endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Lessons in order, then their solutions notebooks: both are executed and validated the same way.
+# Lessons in order, the appendices, then the lessons' solutions notebooks: all executed and validated alike.
 LESSONS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+APPENDICES := $(sort $(wildcard notebooks/appendix_*.ipynb))
 SOLUTIONS := $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*.ipynb))
-NOTEBOOKS := $(LESSONS) $(SOLUTIONS)
+NOTEBOOKS := $(LESSONS) $(APPENDICES) $(SOLUTIONS)
 NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 # The project's external notebook lint, when it sits beside the repository; forks run without it.
 LINT_TOOL := ../shared/tools/notebook_lint.py

@@ -21,7 +21,7 @@ if matplotlib.get_backend().lower() not in {"agg", "module://matplotlib_inline.b
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from .timing import Span, format_duration  # noqa: E402
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "bar_chart",
+    "sweep_chart",
     "timeline_chart",
     "timelines_chart",
     "in_flight_chart",
@@ -51,6 +52,7 @@ _STATUS_COLOURS = {
 _BAR_COLOURS = ["#8C8C8C", "#4C72B0", "#55A868", "#DD8452", "#8172B3", "#C44E52"]
 _INK = "#555555"  # arrows and their labels
 _ARROW = {"arrowstyle": "-|>", "color": _INK, "linewidth": 1}
+_BAR_HEADROOM = 0.45  # in bar slots: empty space between the first bar and the title
 
 
 def _figure(height: float) -> tuple[Figure, plt.Axes]:
@@ -79,7 +81,9 @@ def bar_chart(
     fig, ax = _figure(0.6 + 0.45 * len(names))
     colours = [_BAR_COLOURS[i % len(_BAR_COLOURS)] for i in range(len(names))]
     bars = ax.barh(names, values, color=colours)
-    ax.invert_yaxis()  # first approach on top, the order the lesson introduced them
+    # First approach on top, the order the lesson introduced them; the extra room above the first bar keeps
+    # its label clear of the title.
+    ax.set_ylim(len(names) - 0.5, -0.5 - _BAR_HEADROOM)
     ax.set_xlabel(f"time ({unit})")
     ax.set_title(title, loc="left")
     ax.set_xlim(0, max(values) * 1.35 or 1)
@@ -95,6 +99,49 @@ def bar_chart(
             va="center",
             fontsize=9,
         )
+    return fig
+
+
+def sweep_chart(
+    measured: Mapping[float, float],
+    title: str,
+    *,
+    xlabel: str,
+    ylabel: str = "wall time (s)",
+    ideal: Mapping[float, float] | None = None,
+    ideal_label: str = "ideal",
+) -> Figure:
+    """Wall time against a setting (a concurrency limit, a number of requests), both axes logarithmic.
+
+    Each measured point is labelled with its duration. ``ideal`` draws what the times would be if only
+    the server's delay counted, dashed, so the gap between the lines is the client's own cost. The legend
+    sits outside the axes, to the right, where it can cover no point; the axes leave room above the
+    highest label so it stays clear of the title.
+    """
+    if not measured:
+        raise ValueError("sweep_chart needs at least one measurement")
+    xs = sorted(measured)
+    ys = [measured[x] for x in xs]
+    fig, ax = _figure(2.8)
+    if ideal:
+        ideal_xs = sorted(ideal)
+        ax.plot(ideal_xs, [ideal[x] for x in ideal_xs], linestyle="--", color="#8C8C8C", label=ideal_label)
+    ax.plot(xs, ys, marker="o", color=_STATUS_COLOURS["ok"], label="measured")
+    for x, y in zip(xs, ys, strict=True):
+        ax.annotate(format_duration(y), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    lowest = min([*ys, *(ideal or {}).values()])
+    ax.set_ylim(lowest / 1.4, max([*ys, *(ideal or {}).values()]) * 2.0)  # headroom for the top label
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(xs, [f"{x:g}" for x in xs])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return fig
 
 

@@ -199,3 +199,13 @@ def test_plot_needs_all_at_once_results() -> None:
         client_bench.plot_results([])
     with pytest.raises(ValueError):
         client_bench.plot_results([Result("httpx", 1000, 11.6, 2.6, 1000, 0, {}, limit=100)])
+
+
+def test_plot_legend_sits_below_the_panels() -> None:
+    fig = client_bench.plot_results(_fake_results(), delay=1.0)
+    fig.canvas.draw()
+    (legend,) = fig.legends
+    assert not any(ax.get_legend() for ax in fig.axes), "a legend inside a panel covers its lines"
+    legend_top = legend.get_window_extent().y1
+    assert all(legend_top <= ax.get_window_extent().y0 for ax in fig.axes)
+    assert [t.get_text() for t in legend.get_texts()] == [*KINDS, "server delay"]

@@ -16,7 +16,9 @@ from support.workbook.notebook_runner import KERNEL_DISPLAY_NAME
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
-ALL = LESSONS + SOLUTIONS
+# Material waiting for the lesson that will absorb it: checked like the lessons, but not numbered.
+APPENDICES = sorted((ROOT / "notebooks").glob("appendix_*.ipynb"))
+ALL = LESSONS + APPENDICES + SOLUTIONS
 TAGS_NEEDING_A_REASON = {"nbval-ignore-output", "nbval-skip", "raises-exception"}
 MAX_CELLS = 60
 CHECK_CALL = re.compile(r"\b(check_\w+)\((.*?)\)")
@@ -71,6 +73,25 @@ def test_there_are_lessons() -> None:
 def test_readme_lists_exactly_the_lessons_and_solutions_in_order() -> None:
     assert _readme_links("") == [p.name for p in LESSONS]
     assert _readme_links("solutions/") == [p.name for p in SOLUTIONS]
+
+
+def test_readme_lists_the_appendices() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"\]\(notebooks/(appendix_[\w-]+\.ipynb)\)", text) == [p.name for p in APPENDICES]
+
+
+def test_makefile_runs_and_validates_the_appendices() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "notebooks/appendix_*.ipynb" in makefile and "$(APPENDICES)" in makefile
+
+
+@pytest.mark.parametrize("path", APPENDICES, ids=lambda p: p.name)
+def test_appendix_shape(path: Path) -> None:
+    cells = _cells(path)
+    assert len(cells) <= MAX_CELLS, f"{len(cells)} cells; at most {MAX_CELLS}, as for a lesson"
+    assert cells[0]["cell_type"] == "markdown" and "What you will learn" in _source(cells[0])
+    assert re.search(r"[Ll]esson \d\d", _source(cells[0])), "say which lesson will absorb the appendix"
+    assert any(_source(c).startswith("## Summary") or "\n## Summary" in _source(c) for c in cells)
 
 
 def test_lesson_numbers_are_unique_and_consecutive() -> None:

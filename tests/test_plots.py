@@ -144,6 +144,8 @@ def test_steps_chart_draws_running_and_waiting_slices_per_task() -> None:
     assert len(ax.patches) == 4  # a: run, wait, run; b: run
     with pytest.raises(ValueError):
         plots.steps_chart(Trace())
+
+
 def test_await_chain_chart_draws_one_box_per_link_under_the_loop(tmp_path: Path) -> None:
     links = [
         ("probe", "ours"),
@@ -170,3 +172,42 @@ def test_await_chain_chart_draws_one_box_per_link_under_the_loop(tmp_path: Path)
 def test_await_chain_chart_needs_links() -> None:
     with pytest.raises(ValueError):
         plots.await_chain_chart([])
+
+
+def _boxes(fig: Figure) -> tuple[object, list[object], object]:
+    """The window boxes of the first axes, its labels and its title, after a real draw."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    title = ax.title if ax.title.get_text() else ax._left_title  # loc="left" titles live here
+    return (
+        ax.get_window_extent(renderer),
+        [t.get_window_extent(renderer) for t in ax.texts],
+        title.get_window_extent(renderer),
+    )
+
+
+@pytest.mark.parametrize("n_bars", [2, 3, 5])
+def test_bar_labels_keep_clear_of_the_title(n_bars: int) -> None:
+    timings = {f"approach {i}": 2.18 / (i + 1) for i in range(n_bars)}
+    fig = plots.bar_chart(timings, "A title as long as the lessons' titles are", baseline="approach 0")
+    axes_box, label_boxes, title_box = _boxes(fig)
+    top_label = max(box.y1 for box in label_boxes)
+    # At 100 dpi: without headroom the label sat 13 to 19 px under the axes' top, close under the title.
+    assert axes_box.y1 - top_label >= 0.2 * fig.dpi, "no headroom above the first bar's label"
+    assert title_box.y0 - top_label >= 0.25 * fig.dpi, "the first bar's label crowds the title"
+
+
+def test_sweep_chart_labels_points_and_keeps_the_legend_off_them() -> None:
+    measured = {1: 2.36, 5: 0.54, 20: 0.34, 100: 0.21, 500: 0.22}
+    ideal = {cap: max(40 // cap, 1) * 0.05 for cap in measured}
+    fig = plots.sweep_chart(measured, "40 flags", xlabel="cap", ideal=ideal)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["2.36 s", "0.54 s", "0.34 s", "0.21 s", "0.22 s"]
+    assert [line.get_label() for line in ax.get_lines()] == ["ideal", "measured"]
+    axes_box, label_boxes, title_box = _boxes(fig)
+    assert ax.get_legend().get_window_extent().x0 >= axes_box.x1 - 1, "a legend inside covers points"
+    assert title_box.y0 - max(box.y1 for box in label_boxes) >= 2, "the top label touches the title"
+    assert max(box.y1 for box in label_boxes) <= axes_box.y1, "a label sticks out of the axes"
+    with pytest.raises(ValueError):
+        plots.sweep_chart({}, "nothing", xlabel="cap")

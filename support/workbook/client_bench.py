@@ -6,8 +6,8 @@ delayed flag site (every answer comes after a fixed delay ``d``) a burst of N re
 pool (httpcore) re-examines every pooled connection each time a request starts or ends, and builds a list of
 all connections for each idle one it meets (upstream report encode/httpx#3215), so its CPU time grows much
 faster than N: past a couple of hundred connections open at once, the *client*, not the server, sets the
-wall time. This module measures that, so the lesson shows numbers taken on the reader's own machine instead
-of quoting them.
+wall time. This module measures that, so ``notebooks/appendix_http_clients.ipynb`` (lesson 09's, once it
+exists) shows numbers taken on the reader's own machine instead of quoting them.
 
 Five ways to send the same burst (:data:`KINDS`):
 
@@ -382,7 +382,7 @@ def plot_results(
     merged = [r for r in median_results(results) if r.limit is None]
     if not merged:
         raise ValueError("plot_results needs at least one all-at-once result")
-    fig, (wall_ax, cpu_ax) = plt.subplots(1, 2, figsize=(WIDTH, 3.0), layout="constrained", sharex=True)
+    fig, (wall_ax, cpu_ax) = plt.subplots(1, 2, figsize=(WIDTH, 3.6), layout="constrained", sharex=True)
     kinds = list(dict.fromkeys(r.kind for r in merged))
     for kind in kinds:
         rows = [r for r in merged if r.kind == kind]
@@ -398,6 +398,8 @@ def plot_results(
         ax.set_ylabel(what)
         ax.set_ylim(bottom=0)
         ax.set_xticks(sorted({r.n for r in merged}))
-    wall_ax.legend(fontsize=8, frameon=False)
+    # Below both panels: inside one, the legend covered the lines it names.
+    handles, labels = wall_ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11)
     return fig
