@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from pathlib import Path
@@ -110,17 +109,15 @@ def test_kernel_is_the_workbooks(path: Path) -> None:
     assert kernel["display_name"] == KERNEL_DISPLAY_NAME, "saving from `make lab` would change it"
 
 
-def _new_pattern(lesson: Path) -> bool:
-    # Lessons not yet given a solutions notebook keep their old shape until they are converted.
-    return _solution_for(lesson).exists()
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_every_lesson_has_its_solutions_notebook(path: Path) -> None:
+    assert _solution_for(path).exists(), f"the model answers of {path.name} belong in notebooks/solutions/"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_shape(path: Path) -> None:
     cells = _cells(path)
     assert cells[0]["cell_type"] == "markdown" and "What you will learn" in _source(cells[0])
-    if not _new_pattern(path):
-        pytest.skip("not yet converted to the solutions-notebook pattern")
     assert len(cells) <= MAX_CELLS, f"{len(cells)} cells; a lesson has at most {MAX_CELLS}"
     headings = [_source(c) for c in cells if c["cell_type"] == "markdown"]
     assert any(h.startswith("## Summary") for h in headings), "a lesson ends with a summary"
@@ -128,39 +125,7 @@ def test_lesson_shape(path: Path) -> None:
     assert _check_cells(path), "every lesson ends with exercises checked by support/exercises/"
 
 
-@pytest.mark.parametrize("path", [p for p in LESSONS if _new_pattern(p)], ids=lambda p: p.name)
-def test_a_lesson_holds_no_model_answer(path: Path) -> None:
-    cells = _cells(path)
-    assert not [c for c in cells if "solution" in c.get("metadata", {}).get("tags", [])]
-    definitions: dict[str, ast.stmt] = {}
-    for cell in cells:
-        if cell["cell_type"] == "code":
-            for node in ast.parse(_python(cell)).body:
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                    definitions[node.name] = node
-    for checker, arguments, _ in _check_cells(path):
-        for name in arguments:
-            node = definitions.get(name)
-            assert node is not None, f"{checker}({name}): {name} is not defined in the lesson"
-            assert _is_stub_definition(node), f"{name} is filled in: a lesson holds stubs, not model answers"
-
-
-def _is_stub_definition(node: ast.stmt) -> bool:
-    if isinstance(node, ast.ClassDef):
-        methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-        return all(_is_stub_definition(m) for m in methods)
-    body = list(node.body)  # type: ignore[attr-defined]
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-        if isinstance(body[0].value.value, str):
-            body = body[1:]
-    return all(
-        isinstance(s, ast.Pass)
-        or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis)
-        for s in body
-    )
-
-
-@pytest.mark.parametrize("path", [p for p in LESSONS if _new_pattern(p)], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_checks_say_not_tried_and_solution_checks_pass(path: Path) -> None:
     lesson_checks = _check_cells(path)
     solution_checks = _check_cells(_solution_for(path))
@@ -218,7 +183,5 @@ def test_notebook_keeps_the_conventions(path: Path) -> None:
 
 def test_every_lesson_with_a_solutions_notebook_gets_the_lesson_rules() -> None:
     # Otherwise the model-answer rule would silently check nothing.
-    assert [p for p in EVERY_NOTEBOOK if notebook_checks.is_lesson(p)] == [
-        p for p in LESSONS if _new_pattern(p)
-    ]
+    assert [p for p in EVERY_NOTEBOOK if notebook_checks.is_lesson(p)] == LESSONS
     assert set(ALL) <= set(EVERY_NOTEBOOK)

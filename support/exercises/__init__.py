@@ -5,13 +5,3 @@ lesson: it prints one stable line (○ not tried yet, ✘ with a hint, ✔ passe
 notebook. Model answers live in ``notebooks/solutions/``, which run them through these same checkers.
 """
 
-# Lessons whose checkers are not yet made with ``checking.checker`` still use these three; they go once
-# every lesson's checkers are converted.
-from .checking import ExerciseFailed, require  # noqa: E402
-
-__all__ = ["ExerciseFailed", "passed", "require"]
-
-
-def passed(exercise: str, what: str) -> None:
-    """Print the ✔ line of a checker not yet made with ``checking.checker``."""
-    print(f"✔ {exercise} passed: {what}")
