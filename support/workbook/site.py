@@ -42,6 +42,9 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nb_execution_mode = "off"
 nb_output_stderr = "show"
 nb_merge_streams = True
+# No widget manager from a CDN: a page must not load anything from the network. A progress-bar widget shows
+# its stored text instead.
+nb_ipywidgets_js = {}
 myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence"]
 html_theme = "sphinx_book_theme"
