@@ -69,8 +69,8 @@ async def get_country(client: httpx.AsyncClient, base_url: str, cc: str) -> str:
 
 
 def country_name(response: httpx.Response) -> str:
-    """``metadata["country"]``, checked: a JSON object whose ``"country"`` is a string of 1 to
-    :data:`MAX_NAME_LENGTH` characters with no path in it. Anything else is :class:`BadResponse`.
+    """``metadata["country"]``, checked: a JSON object whose ``"country"`` is a string of at most
+    :data:`MAX_NAME_LENGTH` characters, with a letter or digit and no path in it. Else :class:`BadResponse`.
     """
     try:
         metadata = response.json()
@@ -79,7 +79,7 @@ def country_name(response: httpx.Response) -> str:
     name = metadata.get("country") if isinstance(metadata, dict) else None
     if not isinstance(name, str):
         raise BadResponse(f"{response.url}: no country name in {type(metadata).__name__} metadata")
-    if not 0 < len(name) <= MAX_NAME_LENGTH or _PATH_LIKE.search(name):
+    if len(name) > MAX_NAME_LENGTH or _PATH_LIKE.search(name) or not re.search(r"\w", name):
         raise BadResponse(f"{response.url}: not a usable country name: {name[:40]!r}")
     return name
 
