@@ -364,24 +364,22 @@ async def test_flags3_holds_one_slot_per_flag_so_the_first_image_comes_early(
 ) -> None:
     codes, limit = KNOWN[:20], 4
 
-    async def metadata_requests_before_the_first_image(download_one: flags2.DownloadOne) -> int:
+    async def metadata_requests_before_the_first_image(**chapter_order: flags2.DownloadOne) -> int:
         flag_server.clear_log(paced)
+        folder = tmp_path / ("chapter" if chapter_order else "fixed")
         counts = await flags3.download_many(
-            codes,
-            flag_server.flags_url(paced),
-            dest=tmp_path / download_one.__name__,
-            concurrency=limit,
-            download_one=download_one,
+            codes, flag_server.flags_url(paced), dest=folder, concurrency=limit, **chapter_order
         )
         assert counts == Counter({Status.OK: len(codes)})
         paths = [entry["path"] for entry in sorted(site_log(paced, 2 * len(codes)), key=lambda e: e["start"])]
         first_image = next(i for i, path in enumerate(paths) if path.endswith(".gif"))
         return sum(path.endswith("metadata.json") for path in paths[:first_image])
 
-    # One slot for both requests: the first images follow the first names at once.
-    assert await metadata_requests_before_the_first_image(flags3.download_one) <= limit
+    # flags3 as it runs: one slot for both requests, so the first images follow the first names at once.
+    assert await metadata_requests_before_the_first_image() <= limit
     # The chapter's order: each image queues again behind every name still to fetch.
-    assert await metadata_requests_before_the_first_image(flags3.download_one_waiting_twice) == len(codes)
+    chapter = await metadata_requests_before_the_first_image(download_one=flags3.download_one_waiting_twice)
+    assert chapter == len(codes)
 
 
 # --- flags2: the connection pool ----------------------------------------------------------------------------
