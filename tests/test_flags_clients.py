@@ -402,14 +402,14 @@ async def test_pool_sized_to_concurrency_lets_200_requests_fly(
 
 
 async def test_pool_keeps_few_idle_connections(hostile_site: HostileFactory, tmp_path: Path) -> None:
-    # Idle pooled connections cost httpcore CPU quadratically; reconnecting on localhost is cheaper. Two waves
-    # of 50: a pool that kept every connection alive would serve the second wave on the first one's 50.
+    # Idle pooled connections cost httpcore CPU quadratically; reconnecting on localhost is cheaper. 100 flags,
+    # 50 at a time: a pool that kept every connection alive would serve them all on the first 50; one that
+    # keeps 20 closes some when the first answers come back together, and opens new ones for later flags.
     site = hostile_site(delay=0.1)
     codes = [a + b for a in "ABCD" for b in "ABCDEFGHIJKLMNOPQRSTUVWXY"][:100]
     counts = await flags2.download_many(codes, site.url, dest=tmp_path, concurrency=50)
     assert counts == Counter({Status.OK: 100})
-    connections = {entry.connection for entry in site.log}
-    assert len(connections) >= 50 + 50 - 20  # at most 20 kept for the second wave
+    assert len({entry.connection for entry in site.log}) > 50
 
 
 async def test_httpx_default_pool_reproduces_pool_timeout(delay: services.Service, tmp_path: Path) -> None:
