@@ -1,16 +1,21 @@
-"""Test-wide guard: the workbook never reaches beyond this machine.
+"""Test-wide guard: the workbook never reaches beyond this machine; and the hostile flag site.
 
 Every connection a test makes from this process must go to a loopback address (the local services) or a
 Unix socket. Anything else fails loudly here instead of hanging on a network that CI does not have.
+
+``hostile_site(plan, ...)`` starts a :class:`hostile_site.HostileSite`, a flag site that misbehaves on purpose,
+and stops it when the test ends.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from hostile_site import HostileSite
 
 _original_connect = socket.socket.connect
 _original_connect_ex = socket.socket.connect_ex
@@ -48,3 +53,18 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     yield
+
+
+@pytest.fixture
+def hostile_site() -> Iterator[Callable[..., HostileSite]]:
+    """A factory: ``hostile_site({"BR": "html"})`` is a running site; every one is stopped after the test."""
+    sites: list[HostileSite] = []
+
+    def start(plan: dict[str, str] | None = None, default: str = "ok", **options: Any) -> HostileSite:
+        site = HostileSite(dict(plan or {}), default, **options).start()
+        sites.append(site)
+        return site
+
+    yield start
+    for site in sites:
+        site.stop()

@@ -1,4 +1,9 @@
-"""The flag download clients against the real local flag site: files, counts, pool, cancellation, CLI."""
+"""The flag download clients against the real local flag site and a hostile one: files, counts, order,
+concurrency, deadlines, cancellation, the command line and its exit statuses.
+
+What the clients did is checked against what the servers saw (the flag site's ``/_log``, the hostile site's
+log) or against what the test set up, never against the clients' own arithmetic.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,24 @@ import asyncio
 import inspect
 import os
 import signal
+import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
+from hostile_site import BAD_METADATA, GIF, HostileSite
 
-from support.examples import flags, flags2, flags3, flags_asyncio, flags_common, flags_threadpool
-from support.examples.flags_common import Outcome, Status, safe_filename
+from support.examples import cli, flags, flags2, flags3, flags_asyncio, flags_common, flags_threadpool
+from support.examples.flags_common import BadResponse, Outcome, Status, safe_filename
 from support.lab import flag_server, services
 from support.lab.flag_data import POP20_CC, countries, flag_dir
 from support.plots import in_flight_counts
@@ -28,24 +36,54 @@ from support.timing import Span, Timeline
 
 REPO = Path(__file__).resolve().parent.parent
 CLIENTS = [flags, flags_threadpool, flags_asyncio, flags2, flags3]
+SIMPLE = [flags, flags_threadpool, flags_asyncio]  # no error handling: the first failure ends the run
+ROBUST = [flags2, flags3]  # every failure is counted and the run goes on
 SEED = 3  # errors-mode seed; with it the site fails some flags and some metadata files (asserted below)
 NAMES = {c.cc: c.name for c in countries()}
 KNOWN = sorted(NAMES)
+HostileFactory = Callable[..., HostileSite]
+
+
+def _site(*args: Any, **kwargs: Any) -> Iterator[services.Service]:
+    service = flag_server.start(*args, **kwargs)
+    yield service
+    services.stop(service)
 
 
 @pytest.fixture(scope="module")
-def plain() -> str:
-    return flag_server.flags_url(flag_server.start())
+def plain_site() -> Iterator[services.Service]:
+    yield from _site()
 
 
 @pytest.fixture(scope="module")
-def delay() -> services.Service:
-    return flag_server.start("delay", delay=0.5)
+def plain(plain_site: services.Service) -> str:
+    return flag_server.flags_url(plain_site)
 
 
 @pytest.fixture(scope="module")
-def errors() -> services.Service:
-    return flag_server.start("errors", delay=0.0, seed=SEED)
+def delay() -> Iterator[services.Service]:
+    yield from _site("delay", delay=0.5)
+
+
+@pytest.fixture(scope="module")
+def paced() -> Iterator[services.Service]:
+    """Every answer after 0.1 s: requests overlap, so the site's log shows how many the client had in flight."""
+    yield from _site("delay", delay=0.1)
+
+
+@pytest.fixture(scope="module")
+def errors() -> Iterator[services.Service]:
+    yield from _site("errors", delay=0.0, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def stall() -> Iterator[services.Service]:
+    yield from _site("stall")
+
+
+@pytest.fixture(scope="module")
+def drop() -> Iterator[services.Service]:
+    yield from _site("drop")
 
 
 def served(cc: str) -> bytes:
@@ -72,6 +110,13 @@ def expected_files(module: ModuleType, codes: Sequence[str]) -> dict[str, bytes]
     return {f"{cc.lower()}.gif": served(cc) for cc in codes}
 
 
+def hostile_files(module: ModuleType, codes: Sequence[str]) -> dict[str, bytes]:
+    """The files a client saves from the hostile site for codes it answered well."""
+    if module is flags3:
+        return {f"Country_{cc}.gif": GIF for cc in codes}
+    return {f"{cc.lower()}.gif": GIF for cc in codes}
+
+
 async def run(download_many: Callable[..., Any], *args: Any, **kwargs: Any) -> Counter[Status]:
     """Call a client's ``download_many``, sync (in a thread, as the loop must stay free) or async."""
     if inspect.iscoroutinefunction(download_many):
@@ -79,16 +124,33 @@ async def run(download_many: Callable[..., Any], *args: Any, **kwargs: Any) -> C
     return await asyncio.to_thread(download_many, *args, **kwargs)
 
 
-def site_log(service: services.Service, expected: int) -> list[dict[str, Any]]:
-    """The site's request log once it holds ``expected`` entries (each is logged just after its reply)."""
+def site_log(
+    service: services.Service, done: Callable[[list[dict[str, Any]]], bool] | int
+) -> list[dict[str, Any]]:
+    """The site's request log once ``done(log)`` holds (or it has ``done`` entries): each request is logged
+    just after its reply, so the last ones may lag behind the client by a moment."""
+    ready = done if callable(done) else (lambda log: len(log) >= done)
     deadline = time.monotonic() + 5
-    while len(log := flag_server.read_log(service)) < expected and time.monotonic() < deadline:
+    while not ready(log := flag_server.read_log(service)) and time.monotonic() < deadline:
         time.sleep(0.02)
     return log
 
 
+def peak(log: list[dict[str, Any]]) -> int:
+    """The most requests the site held at once, from its own log."""
+    return max(in_flight_counts([Span(e["path"], e["start"], e["end"]) for e in log])[1])
+
+
 def no_tasks_left() -> bool:
     return asyncio.all_tasks() == {asyncio.current_task()}
+
+
+def closed_port_url() -> str:
+    """A base URL on a loopback port where nothing listens: every connection is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/flags"
 
 
 # --- every client, the happy path ---------------------------------------------------------------------------
@@ -101,7 +163,7 @@ async def test_client_downloads_the_20_default_flags(module: ModuleType, plain: 
     assert_saved(tmp_path, expected_files(module, POP20_CC))
 
 
-@pytest.mark.parametrize("module", [flags, flags_threadpool, flags_asyncio], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", SIMPLE, ids=lambda m: m.__name__)
 async def test_simple_clients_stop_at_the_first_404(module: ModuleType, plain: str, tmp_path: Path) -> None:
     with pytest.raises(httpx.HTTPStatusError, match="404"):
         await run(module.download_many, ["BR", "ZZ"], plain, dest=tmp_path)
@@ -148,7 +210,7 @@ async def test_flags2_supervisor_counts_what_each_task_returns(tmp_path: Path) -
         "EE": Status.NOT_FOUND,
     }
 
-    async def fake_download_one(client: Any, cc: str, *args: Any) -> Outcome:
+    async def fake_download_one(client: Any, cc: str, *args: Any, **kwargs: Any) -> Outcome:
         await asyncio.sleep(0.01 * (ord(cc[0]) - ord("A")))  # complete in code order: the error comes first
         return Outcome(cc, planned[cc])
 
@@ -159,22 +221,165 @@ async def test_flags2_supervisor_counts_what_each_task_returns(tmp_path: Path) -
 
 
 async def test_flags2_counts_timeouts_from_a_stalling_site(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    stall: services.Service, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = flag_server.flags_url(flag_server.start("stall"))
-    started = time.perf_counter()
-    counts = await flags2.download_many(POP20_CC[:5], url, dest=tmp_path, request_timeout=0.3, verbose=True)
+    flag_server.clear_log(stall)
+    url = flag_server.flags_url(stall)
+    counts = await flags2.download_many(
+        POP20_CC[:5], url, dest=tmp_path, request_timeout=0.3, concurrency=5, verbose=True
+    )
     assert counts == Counter({Status.TIMEOUT: 5})
-    assert time.perf_counter() - started < 3  # the timeouts ran concurrently, not one after the other
+    log = site_log(stall, 5)
+    assert {entry["outcome"] for entry in log} == {"client_gave_up"}
+    assert peak(log) == 5  # the five waited together, not one after the other
     lines = sorted(capsys.readouterr().out.splitlines())
     assert lines == [f"{cc} ReadTimeout" for cc in sorted(POP20_CC[:5])]
     assert_saved(tmp_path, {})
 
 
-async def test_flags2_counts_dropped_connections_as_errors(tmp_path: Path) -> None:
-    url = flag_server.flags_url(flag_server.start("drop"))
-    counts = await flags2.download_many(POP20_CC[:5], url, dest=tmp_path, request_timeout=2)
+async def test_flags2_counts_dropped_connections_as_errors(drop: services.Service, tmp_path: Path) -> None:
+    flag_server.clear_log(drop)
+    counts = await flags2.download_many(POP20_CC[:5], flag_server.flags_url(drop), dest=tmp_path)
     assert counts == Counter({Status.ERROR: 5})
+    assert {entry["outcome"] for entry in site_log(drop, 5)} == {"dropped"}
+
+
+# --- untrusted responses: the hostile site ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("behaviour", ["html", "gif_label"])
+@pytest.mark.parametrize("module", SIMPLE, ids=lambda m: m.__name__)
+async def test_simple_clients_stop_at_a_200_that_is_not_a_gif(
+    module: ModuleType, behaviour: str, hostile_site: HostileFactory, tmp_path: Path
+) -> None:
+    site = hostile_site({"BR": behaviour})
+    with pytest.raises(BadResponse):
+        await run(module.download_many, ["BR"], site.url, dest=tmp_path)
+    assert [entry.behaviour for entry in site.served("BR")] == [behaviour]  # it was answered, and not saved
+    assert_saved(tmp_path, {})
+
+
+@pytest.mark.parametrize("behaviour", ["html", "gif_label", "garbage", "truncated"])
+@pytest.mark.parametrize("module", ROBUST, ids=lambda m: m.__name__)
+async def test_robust_clients_count_a_bad_answer_as_that_flags_error(
+    module: ModuleType, behaviour: str, hostile_site: HostileFactory, tmp_path: Path
+) -> None:
+    site = hostile_site({"BR": behaviour})
+    counts = await module.download_many(["BR", "CN", "US"], site.url, dest=tmp_path, concurrency=3)
+    assert counts == Counter({Status.ERROR: 1, Status.OK: 2})
+    assert site.served("BR") and {e.behaviour for e in site.served("BR")} == {behaviour}
+    assert_saved(tmp_path, hostile_files(module, ["CN", "US"]))
+
+
+@pytest.mark.parametrize("case", sorted(BAD_METADATA))
+async def test_flags3_survives_metadata_it_does_not_expect(
+    case: str, hostile_site: HostileFactory, tmp_path: Path
+) -> None:
+    site = hostile_site({"BR": f"meta:{case}"})
+    dest = tmp_path / "dest"
+    counts = await flags3.download_many(["BR", "CN", "US"], site.url, dest=dest, concurrency=3)
+    assert counts == Counter({Status.ERROR: 1, Status.OK: 2})
+    assert [entry.path for entry in site.served("BR")] == ["/flags/br/metadata.json"]  # no name, no image
+    assert_saved(dest, hostile_files(flags3, ["CN", "US"]))
+    assert names(tmp_path) == ["dest"]  # nothing was written beside it
+
+
+def test_flags3_country_name_accepts_real_names() -> None:
+    for name in ["Brazil", "Côte d'Ivoire", "Guinea-Bissau", "South Georgia and the South Sandwich Islands"]:
+        response = httpx.Response(200, json={"country": name}, request=httpx.Request("GET", "http://x/"))
+        assert flags3.country_name(response) == name
+
+
+@pytest.mark.parametrize("module", ROBUST, ids=lambda m: m.__name__)
+async def test_deadline_ends_a_flag_that_trickles_in(
+    module: ModuleType, hostile_site: HostileFactory, tmp_path: Path
+) -> None:
+    # Each byte comes within httpx's read timeout, so only a deadline for the whole flag stops it: without
+    # one, the 43-byte flag arrives whole after 4 s and counts as OK.
+    site = hostile_site({"BR": "trickle"}, trickle_interval=0.1)
+    counts = await module.download_many(
+        ["BR", "CN"], site.url, dest=tmp_path, concurrency=2, request_timeout=1.0, time_limit=0.5
+    )
+    assert counts == Counter({Status.TIMEOUT: 1, Status.OK: 1})
+    assert await asyncio.to_thread(site.wait_until, lambda: site.served("BR")[-1].client_hung_up)
+    trickled = site.served("BR")[-1]
+    assert 0 < trickled.body_sent < trickled.body_size
+    assert_saved(tmp_path, hostile_files(module, ["CN"]))
+
+
+def test_gif_bytes_checks_the_type_and_the_signature() -> None:
+    request = httpx.Request("GET", "http://x/flags/br/br.gif")
+    ok = httpx.Response(200, content=GIF, headers={"content-type": "image/gif"}, request=request)
+    assert flags_common.gif_bytes(ok) == GIF
+    bad = [
+        httpx.Response(200, content=b"<html>", headers={"content-type": "text/html"}, request=request),
+        httpx.Response(200, content=b"<html>", headers={"content-type": "image/gif"}, request=request),
+        httpx.Response(200, content=GIF, headers={"content-type": "text/html"}, request=request),
+        httpx.Response(200, content=GIF, request=request),  # no content type at all
+    ]
+    for response in bad:
+        with pytest.raises(BadResponse):
+            flags_common.gif_bytes(response)
+
+
+# --- concurrency: what the server saw -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", [1, 3, 8])
+@pytest.mark.parametrize("module", ROBUST, ids=lambda m: m.__name__)
+async def test_never_more_requests_in_flight_than_m(
+    module: ModuleType, limit: int, paced: services.Service, tmp_path: Path
+) -> None:
+    # The pool has room for every flag at once, so only the semaphore can hold the client to `limit`:
+    # without `async with semaphore`, the site would see all the flags at once.
+    codes = KNOWN[: 3 * limit]
+    flag_server.clear_log(paced)
+    counts = await module.download_many(
+        codes,
+        flag_server.flags_url(paced),
+        dest=tmp_path,
+        concurrency=limit,
+        limits=flags_common.pool_limits(len(codes)),
+    )
+    requests = len(codes) * (2 if module is flags3 else 1)
+    log = site_log(paced, requests)
+    assert len(log) == requests and {entry["status"] for entry in log} == {200}
+    assert peak(log) == limit
+    assert counts == Counter({Status.OK: len(codes)})
+
+
+def test_cli_sends_m_requests_at_a_time_and_5_by_default(paced: services.Service, tmp_path: Path) -> None:
+    url = flag_server.flags_url(paced)
+    for extra, expected in [([], 5), (["-m", "12"], 12)]:
+        flag_server.clear_log(paced)
+        done = _cli_run(
+            "support.examples.flags2", "-l", "36", "-a", "--url", url, "--dest", str(tmp_path), *extra
+        )
+        assert done.returncode == 0, done.stderr
+        assert peak(site_log(paced, 36)) == expected
+
+
+async def test_flags3_holds_one_slot_per_flag_so_the_first_image_comes_early(
+    paced: services.Service, tmp_path: Path
+) -> None:
+    codes, limit = KNOWN[:20], 4
+
+    async def metadata_requests_before_the_first_image(**chapter_order: flags2.DownloadOne) -> int:
+        flag_server.clear_log(paced)
+        folder = tmp_path / ("chapter" if chapter_order else "fixed")
+        counts = await flags3.download_many(
+            codes, flag_server.flags_url(paced), dest=folder, concurrency=limit, **chapter_order
+        )
+        assert counts == Counter({Status.OK: len(codes)})
+        paths = [entry["path"] for entry in sorted(site_log(paced, 2 * len(codes)), key=lambda e: e["start"])]
+        first_image = next(i for i, path in enumerate(paths) if path.endswith(".gif"))
+        return sum(path.endswith("metadata.json") for path in paths[:first_image])
+
+    # flags3 as it runs: one slot for both requests, so the first images follow the first names at once.
+    assert await metadata_requests_before_the_first_image() <= limit
+    # The chapter's order: each image queues again behind every name still to fetch.
+    chapter = await metadata_requests_before_the_first_image(download_one=flags3.download_one_waiting_twice)
+    assert chapter == len(codes)
 
 
 # --- flags2: the connection pool ----------------------------------------------------------------------------
@@ -193,15 +398,18 @@ async def test_pool_sized_to_concurrency_lets_200_requests_fly(
         codes, flag_server.flags_url(delay), dest=tmp_path, concurrency=200, request_timeout=POOL_WAIT
     )
     assert counts == Counter({Status.OK: 200})
-    spans = [Span(e["path"], e["start"], e["end"]) for e in site_log(delay, 200)]
-    assert max(in_flight_counts(spans)[1]) > 100  # more than httpx's default pool was at the server at once
+    assert peak(site_log(delay, 200)) > 100  # more than httpx's default pool was at the server at once
 
 
-def test_pool_has_room_for_every_request_but_keeps_few_idle() -> None:
-    # Idle pooled connections cost httpcore CPU quadratically; reconnecting on localhost is cheaper.
-    limits = flags_common.pool_limits(200)
-    assert (limits.max_connections, limits.max_keepalive_connections) == (200, 20)
-    assert flags_common.pool_limits(5).max_keepalive_connections == 5
+async def test_pool_keeps_few_idle_connections(hostile_site: HostileFactory, tmp_path: Path) -> None:
+    # Idle pooled connections cost httpcore CPU quadratically; reconnecting on localhost is cheaper. 100 flags,
+    # 50 at a time: a pool that kept every connection alive would serve them all on the first 50; one that
+    # keeps 20 closes some when the first answers come back together, and opens new ones for later flags.
+    site = hostile_site(delay=0.1)
+    codes = [a + b for a in "ABCD" for b in "ABCDEFGHIJKLMNOPQRSTUVWXY"][:100]
+    counts = await flags2.download_many(codes, site.url, dest=tmp_path, concurrency=50)
+    assert counts == Counter({Status.OK: 100})
+    assert len({entry.connection for entry in site.log}) > 50
 
 
 async def test_httpx_default_pool_reproduces_pool_timeout(delay: services.Service, tmp_path: Path) -> None:
@@ -224,7 +432,7 @@ async def test_httpx_default_pool_reproduces_pool_timeout(delay: services.Servic
 # --- cancellation and atomic files --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [flags2, flags3], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", ROBUST, ids=lambda m: m.__name__)
 async def test_cancelling_leaves_no_tasks_and_no_partial_files(
     module: ModuleType, delay: services.Service, tmp_path: Path
 ) -> None:
@@ -246,27 +454,29 @@ async def test_flags3_saves_no_file_when_the_image_fails_after_its_metadata(
     flag_server.clear_log(errors)
     codes = KNOWN[:120]
     counts = await flags3.download_many(codes, flag_server.flags_url(errors), dest=tmp_path, concurrency=50)
-    log = site_log(errors, 2 * len(codes) - counts[Status.ERROR])
+
+    def metadata(cc: str) -> str:
+        return f"/flags/{cc.lower()}/metadata.json"
+
+    def image(cc: str) -> str:
+        return f"/flags/{cc.lower()}/{cc.lower()}.gif"
+
+    def complete(log: list[dict[str, Any]]) -> bool:  # every name asked, and every image a name allowed
+        status = {entry["path"]: entry["status"] for entry in log}
+        return all(metadata(cc) in status for cc in codes) and all(
+            image(cc) in status for cc in codes if status[metadata(cc)] == 200
+        )
+
+    log = site_log(errors, complete)
     status = {entry["path"]: entry["status"] for entry in log}
     started = {entry["path"]: entry["start"] for entry in log}
-    ok = [cc for cc in codes if status.get(f"/flags/{cc.lower()}/{cc.lower()}.gif") == 200]
-    assert all(
-        started[f"/flags/{cc.lower()}/metadata.json"] < started[f"/flags/{cc.lower()}/{cc.lower()}.gif"]
-        for cc in ok
-    )
-    image_failed = [
-        cc
-        for cc in codes
-        if status[f"/flags/{cc.lower()}/metadata.json"] == 200
-        and status.get(f"/flags/{cc.lower()}/{cc.lower()}.gif") == 418
-    ]
+    ok = [cc for cc in codes if status.get(image(cc)) == 200]
+    assert all(started[metadata(cc)] < started[image(cc)] for cc in ok)
+    image_failed = [cc for cc in codes if status[metadata(cc)] == 200 and status.get(image(cc)) == 418]
     assert image_failed, "the seed should make some images fail after their metadata succeeded"
     # A failed metadata request must stop the chain: its image is never asked for.
-    assert all(
-        f"/flags/{cc.lower()}/{cc.lower()}.gif" not in status
-        for cc in codes
-        if status[f"/flags/{cc.lower()}/metadata.json"] == 418
-    )
+    assert all(image(cc) not in status for cc in codes if status[metadata(cc)] == 418)
+    assert len(log) == len(codes) + sum(status[metadata(cc)] == 200 for cc in codes)
     assert counts == Counter({Status.OK: len(ok), Status.ERROR: len(codes) - len(ok)})
     assert_saved(tmp_path, expected_files(flags3, ok))
 
@@ -341,7 +551,7 @@ def test_safe_filename(name: str, expected: str) -> None:
 
 
 def test_safe_filename_refuses_a_name_with_nothing_usable() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(BadResponse):
         safe_filename("../..")
 
 
@@ -365,11 +575,11 @@ def test_expand_cc_args() -> None:
 
 def test_parse_args_defaults_and_limits(tmp_path: Path) -> None:
     def parse(*argv: str, ceiling: int = 1000) -> Any:
-        return flags_common.parse_args(argv, prog="x", description="x", concurrency=(100, ceiling))
+        return flags_common.parse_args(argv, prog="x", description="x", max_concurrency=ceiling)
 
     args = parse()
     assert args.base_url == "http://localhost:8000/flags" and args.cc_list == sorted(POP20_CC)
-    assert args.max_req == 20  # never more requests in flight than flags
+    assert args.max_req == 5  # polite to a public site, as the chapter's flags2
     assert (
         args.dest == flags_common.default_dest()
         and args.dest.name == "downloads"
@@ -377,18 +587,18 @@ def test_parse_args_defaults_and_limits(tmp_path: Path) -> None:
     )
     assert parse("-s", "delay").base_url == "http://localhost:8001/flags"
     assert parse("-s", "ERROR", "--url", "http://127.0.0.1:1/flags").base_url == "http://127.0.0.1:1/flags"
+    assert parse("-m", "500").max_req == 20  # never more requests in flight than flags
     assert parse("-a", "-m", "5000").max_req == len(KNOWN)
     assert parse("-e", "-m", "5000", ceiling=50).max_req == 50
     assert parse("-e", "-l", "30", "-m", "7", "--dest", str(tmp_path)).max_req == 7
-    for bad in [["-a", "BR"], ["-a", "-e"], ["-m", "0"], ["-l", "0"], ["USA"], ["-t", "0"]]:
-        with pytest.raises(SystemExit):
-            parse(*bad)
 
 
 def test_summary() -> None:
     assert flags_common.summary(Counter({Status.OK: 20})) == "20 OK, 0 not found, 0 errors"
     counts = Counter({Status.OK: 1, Status.NOT_FOUND: 2, Status.ERROR: 2, Status.TIMEOUT: 1})
     assert flags_common.summary(counts) == "1 OK, 2 not found, 3 errors (1 timeout)"
+    failed = Counter({Status.ERROR: 1, Status.TIMEOUT: 1})
+    assert flags_common.summary(failed) == "0 OK, 0 not found, 2 errors (1 timeout): every flag failed"
 
 
 def test_statuses_are_the_names_the_plots_colour() -> None:
@@ -410,6 +620,9 @@ def test_help(module: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
     for option in ["--all", "--every", "--limit", "--server", "--url", "--dest", "--timeout", "--verbose"]:
         assert option in text
     assert ("--max-req" in text) == (module not in {flags, flags_asyncio})
+    assert "default: 5," in text or module in {flags, flags_asyncio}
+    statuses = [line.split()[0] for line in text.split("exit status:")[1].strip().splitlines()]
+    assert statuses == ["0", "1", "2", "130"]
 
 
 def _cli(module: str, *args: str, **popen: Any) -> subprocess.Popen[str]:
@@ -419,19 +632,160 @@ def _cli(module: str, *args: str, **popen: Any) -> subprocess.Popen[str]:
     )
 
 
+def _cli_run(module: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    process = _cli(module, *args, stderr=subprocess.PIPE)
+    out, err = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def _one_line(err: str) -> str:
+    """The whole of stderr, which must be one line and no traceback (progress bars aside)."""
+    lines = [line for line in err.splitlines() if line.strip() and "it/s]" not in line and "?it" not in line]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
 @pytest.mark.parametrize("module", CLIENTS, ids=lambda m: m.__name__)
 def test_cli_downloads_from_url(module: ModuleType, plain: str, tmp_path: Path) -> None:
-    process = _cli(module.__name__, "--url", plain, "--dest", str(tmp_path), stderr=subprocess.PIPE)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
-    assert f"URL site: {plain}" in out and "Searching for 20 flags: from BD to VN" in out
-    assert "20 OK, 0 not found, 0 errors" in out and "Elapsed time: " in out
+    done = _cli_run(module.__name__, "--url", plain, "--dest", str(tmp_path))
+    assert done.returncode == cli.OK, done.stderr
+    assert f"URL site: {plain}" in done.stdout and "Searching for 20 flags: from BD to VN" in done.stdout
+    assert "20 OK, 0 not found, 0 errors\n" in done.stdout and "Elapsed time: " in done.stdout
     assert_saved(tmp_path, expected_files(module, POP20_CC))
+
+
+@pytest.mark.parametrize("module", CLIENTS, ids=lambda m: m.__name__)
+def test_cli_exits_1_when_nothing_could_be_fetched(module: ModuleType, tmp_path: Path) -> None:
+    done = _cli_run(module.__name__, "--url", closed_port_url(), "--dest", str(tmp_path), "BR", "US")
+    assert done.returncode == cli.FAILED
+    if module in ROBUST:
+        assert "0 OK, 0 not found, 2 errors: every flag failed" in done.stdout
+        assert "Traceback" not in done.stderr
+    else:
+        assert "stopped at the first failure" in _one_line(done.stderr)
+    assert_saved(tmp_path, {})
+
+
+@pytest.mark.parametrize("behaviour", ["garbage", "html"])
+@pytest.mark.parametrize("module", CLIENTS, ids=lambda m: m.__name__)
+def test_cli_exits_1_when_some_flags_fail(
+    module: ModuleType, behaviour: str, hostile_site: HostileFactory, tmp_path: Path
+) -> None:
+    site = hostile_site({"BR": behaviour})
+    done = _cli_run(module.__name__, "--url", site.url, "--dest", str(tmp_path), "BR", "CN")
+    assert done.returncode == cli.FAILED
+    assert site.served("BR")  # the failure was the site's answer
+    if module in ROBUST:
+        assert "1 OK, 0 not found, 1 error\n" in done.stdout
+        assert_saved(tmp_path, hostile_files(module, ["CN"]))
+    else:
+        assert "stopped at the first failure" in _one_line(done.stderr)
+        assert "br.gif" not in names(tmp_path)
+
+
+def _not_writable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``path`` a directory this process cannot write in (as root, only os.access can say so)."""
+    path.mkdir()
+    path.chmod(0o555)
+    if os.geteuid() == 0:
+        real_access = os.access
+
+        def access(target: Any, mode: int, **kwargs: Any) -> bool:
+            if Path(target) == path and mode & os.W_OK:
+                return False
+            return real_access(target, mode, **kwargs)
+
+        monkeypatch.setattr(flags_common.os, "access", access)
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "not writable", "under not writable"])
+@pytest.mark.parametrize("module", CLIENTS, ids=lambda m: m.__name__)
+def test_cli_refuses_a_bad_dest_in_one_line_before_any_request(
+    module: ModuleType,
+    where: str,
+    hostile_site: HostileFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "file").write_bytes(b"not a folder")
+    if "not writable" in where:
+        _not_writable(tmp_path / "locked", monkeypatch)
+    dest = {
+        "a file": tmp_path / "file",
+        "under a file": tmp_path / "file" / "flags",
+        "not writable": tmp_path / "locked",
+        "under not writable": tmp_path / "locked" / "new" / "flags",
+    }[where]
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    site = hostile_site()
+    with pytest.raises(SystemExit) as exit_:
+        module.main(["--url", site.url, "--dest", str(dest), "BR"])
+    assert exit_.value.code == cli.USAGE
+    out, err = capsys.readouterr()
+    assert "--dest" in _one_line(err) and out == ""
+    assert site.log == []  # checked before any request
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # and nothing written
+
+
+BAD_OPTIONS = [
+    ["-m", "0"],
+    ["-m", "many"],
+    ["-l", "0"],
+    ["-l", "1.5"],
+    ["-t", "0"],
+    ["-t", "-1"],
+    ["-t", "nan"],
+    ["-t", "inf"],
+    ["-t", "soon"],
+    ["--url", "ftp://127.0.0.1/flags"],
+    ["--url", "127.0.0.1:8000/flags"],
+    ["--url", "http://127.0.0.1:99999/flags"],
+    ["-s", "nowhere"],
+    ["USA"],
+    ["-a", "BR"],
+    ["-a", "-e"],
+    ["--no-such-option"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_OPTIONS, ids=" ".join)
+@pytest.mark.parametrize("module", [flags, flags2], ids=lambda m: m.__name__)
+def test_cli_refuses_bad_options_in_one_line(
+    module: ModuleType, argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if module is flags and argv[0] == "-m":
+        argv = ["--max-req", "5"]  # flags has no -m: that is a usage error too
+    with pytest.raises(SystemExit) as exit_:
+        module.main([*argv, "--dest", str(tmp_path / "dest")])
+    assert exit_.value.code == cli.USAGE
+    assert _one_line(capsys.readouterr().err).startswith(f"python -m {module.__name__}: error: ")
+    assert names(tmp_path) == []
+
+
+def test_cli_deadline_stops_a_site_that_trickles(hostile_site: HostileFactory, tmp_path: Path) -> None:
+    # One byte every 0.5 s: the 43-byte flag would take 21 s, each byte well within -t 1.
+    site = hostile_site({"BR": "trickle"}, trickle_interval=0.5)
+    done = _cli_run(
+        "support.examples.flags2", "-t", "1", "--url", site.url, "--dest", str(tmp_path), "BR", "CN"
+    )
+    assert done.returncode == cli.FAILED
+    assert "1 OK, 0 not found, 1 error (1 timeout)\n" in done.stdout
+    assert site.served("BR")[-1].body_sent < site.served("BR")[-1].body_size
+
+
+def _wait_for_line(process: subprocess.Popen[str], text: str) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        if text in line:
+            return
+    raise AssertionError(f"{text!r} never printed")
 
 
 def test_cli_ctrl_c_stops_at_once_and_leaves_only_whole_files(
     delay: services.Service, tmp_path: Path
 ) -> None:
+    flag_server.clear_log(delay)
     url = flag_server.flags_url(delay)
     process = _cli(
         "support.examples.flags2",
@@ -448,11 +802,67 @@ def test_cli_ctrl_c_stops_at_once_and_leaves_only_whole_files(
     while not any(name.endswith(".gif") for name in names(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.02)  # until the first round of 10 flags is saved; the next 10 are then in flight
     process.send_signal(signal.SIGINT)
-    started = time.perf_counter()
     out, _ = process.communicate(timeout=10)
-    assert process.returncode == 130
-    assert time.perf_counter() - started < 3
+    assert process.returncode == cli.INTERRUPTED
     assert "Interrupted after" in out
     saved = names(tmp_path)
     assert 0 < len(saved) < len(KNOWN)
     assert_saved(tmp_path, {name: served(name.removesuffix(".gif")) for name in saved})
+    time.sleep(0.6)  # the requests in flight at the Ctrl-C reach the log once their delay is over
+    assert len(flag_server.read_log(delay)) < len(KNOWN)  # no request was sent after it
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.02, 0.05, 0.1, 0.3])
+def test_cli_second_ctrl_c_exits_130_too(gap: float, delay: services.Service, tmp_path: Path) -> None:
+    process = _cli(
+        "support.examples.flags2",
+        "-a",
+        "-m",
+        "20",
+        "--url",
+        flag_server.flags_url(delay),
+        "--dest",
+        str(tmp_path),
+        stderr=subprocess.PIPE,
+    )
+    _wait_for_line(process, "Saving to")
+    time.sleep(0.2)  # requests in flight
+    process.send_signal(signal.SIGINT)
+    time.sleep(gap)  # the second one lands during the clean-up, or after it, as the process exits
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == cli.INTERRUPTED
+    assert "Traceback" not in err
+
+
+CTRL_C_AFTER_THE_WORK = textwrap.dedent(
+    """
+    import threading, time
+    from support.examples import cli
+
+    def main():
+        threading.Thread(target=time.sleep, args=(30,)).start()  # Python waits for it before exiting
+        print("work done", flush=True)
+        return 0
+
+    cli.run(main)
+    """
+)
+
+
+def test_ctrl_c_after_the_work_is_over_exits_130() -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    process = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_AFTER_THE_WORK],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _wait_for_line(process, "work done")
+    time.sleep(0.2)  # main() has returned; the interpreter is waiting for the thread
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == cli.INTERRUPTED
+    assert "Traceback" not in err

@@ -4,5 +4,7 @@
   with error handling), ``flags3`` (two chained requests per flag), sharing ``flags_common``;
 - ``blogdom``: probe domain names concurrently against the local DNS server;
 - ``generator_scheduler``: the generator-only round-robin scheduler of lesson 01;
-- ``hello_loop``: the smallest script that runs an event loop.
+- ``hello_loop``: the smallest script that runs an event loop;
+- ``cli``: what every example's command line shares: exit statuses (0 all OK, 1 some failed, 2 usage error,
+  130 Ctrl-C) shown in ``--help``, one-line usage errors, and Ctrl-C handled the same however often pressed.
 """

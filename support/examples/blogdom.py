@@ -6,18 +6,21 @@ and prints each answer as it arrives: ``+`` marks a name that resolves (taken), 
 so the questions go to the local server of :mod:`support.lab.dns_server` instead.
 
 Run it: ``python -m support.examples.blogdom [--server dns://127.0.0.1:PORT] [--sequential]``. Without ``--server``
-it starts a local DNS server for the run (``--delay``, ``--seed``) and stops it at the end.
+it starts a local DNS server for the run (``--delay``, ``--seed``) and stops it at the end. It exits like every
+example CLI (:mod:`support.examples.cli`): 0 every name probed, 1 a probe failed, 2 usage error, 130 Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
+import ipaddress
 import keyword
+import re
 import sys
 from collections.abc import Callable, Iterable
 
+from support.examples import cli
 from support.lab import dns_server
 from support.lab.dns_server import Result, ServerSpec
 from support.timing import Stopwatch, Timeline
@@ -108,25 +111,37 @@ def _server_arg(text: str) -> str:
     if not text.startswith("dns://"):
         raise argparse.ArgumentTypeError(f"expected dns://HOST:PORT, got {text!r}")
     try:
-        dns_server.server_address(text)
-    except ValueError as exc:  # e.g. a port that is not a number
+        host, _ = dns_server.server_address(text)
+        ipaddress.ip_address(host)  # the resolver takes addresses, not names
+    except ValueError as exc:  # e.g. a port that is not a number, or a host name
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
     return text
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label: at most 63 letters, digits, -
+
+
+def _tld(text: str) -> str:
+    if not _LABEL.fullmatch(text.lower()):
+        raise argparse.ArgumentTypeError(f"expected a top-level domain like dev or org, not {text!r}")
+    return text.lower()
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli.Parser(
         prog="python -m support.examples.blogdom",
         description="Probe <keyword>.<tld> names for short Python keywords; '+' marks names that resolve.",
-        # A fixed width: the help reads the same in every terminal and in the lesson's stored output.
-        formatter_class=functools.partial(argparse.HelpFormatter, width=96),
+        failed="a probe failed: no answer from the server",
     )
     parser.add_argument(
         "--server",
@@ -134,7 +149,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="DNS server to ask, e.g. dns://127.0.0.1:8053 (default: start a local one for this run)",
     )
-    parser.add_argument("--tld", default="dev", help="top-level domain to probe (default %(default)s)")
+    parser.add_argument(
+        "--tld", type=_tld, default="dev", help="top-level domain to probe (default %(default)s)"
+    )
     parser.add_argument(
         "--max-len",
         type=_positive_int,
@@ -154,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI entry point: print one line per name as its answer arrives, then a summary."""
+    """CLI entry point: print one line per name as its answer arrives, then a summary; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -177,18 +194,21 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with Stopwatch() as watch:
-            results = asyncio.run(probe_all(domains, server, report=show))
+            results = cli.run_async(probe_all(domains, server, report=show))
     except (dns_server.ProbeTimeout, OSError) as exc:
         print(f"blogdom: no answer from {server}: {exc}", file=sys.stderr)
-        return 1
+        return cli.FAILED
+    except KeyboardInterrupt:
+        print(f"Interrupted after {watch}.", file=sys.stderr)
+        return cli.INTERRUPTED
     finally:
         if service is not None:
             service.stop()
     found = sum(result.found for result in results)
     how = "one at a time" if args.sequential else "at once"
     print(f"{len(results)} names probed {how}: {found} resolve, {len(results) - found} do not ({watch})")
-    return 0
+    return cli.OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.run(main)

@@ -1,8 +1,9 @@
 """Download flags one after the other: the sequential baseline the concurrent clients are measured against.
 
 Each request waits for the previous one to finish, so the run takes about the sum of all response times.
-There is no error handling on purpose: the first 404 or timeout ends the run with its traceback
-(:mod:`support.examples.flags2` is the robust version).
+There is no error handling on purpose: the first 404, timeout or response that is not a GIF ends the run
+with its exception (:mod:`support.examples.flags2` is the robust version); the command line reports it in one
+line and exits with status 1.
 
 Run ``python -m support.examples.flags --help`` for the options shared by every flag client.
 """
@@ -15,8 +16,15 @@ from pathlib import Path
 
 import httpx
 
-from support.examples import flags_common
-from support.examples.flags_common import DEFAULT_TIMEOUT, Status, default_dest, flag_url, save_flag
+from support.examples import cli, flags_common
+from support.examples.flags_common import (
+    DEFAULT_TIMEOUT,
+    Status,
+    default_dest,
+    flag_url,
+    gif_bytes,
+    save_flag,
+)
 
 __all__ = ["download_many", "download_one", "get_flag", "main"]
 
@@ -25,7 +33,7 @@ def get_flag(client: httpx.Client, base_url: str, cc: str) -> bytes:
     """The GIF bytes of one flag; raises ``httpx.HTTPStatusError`` on 404 and other error statuses."""
     response = client.get(flag_url(base_url, cc))
     response.raise_for_status()  # without it, a 404 page would be saved as a flag
-    return response.content
+    return gif_bytes(response)  # and a 200 may still be an HTML page: BadResponse unless it is a GIF
 
 
 def download_one(client: httpx.Client, cc: str, base_url: str, dest: Path, verbose: bool = False) -> Status:
@@ -62,4 +70,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.run(main)

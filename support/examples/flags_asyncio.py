@@ -16,8 +16,15 @@ from pathlib import Path
 
 import httpx
 
-from support.examples import flags_common
-from support.examples.flags_common import DEFAULT_TIMEOUT, Status, default_dest, flag_url, save_flag
+from support.examples import cli, flags_common
+from support.examples.flags_common import (
+    DEFAULT_TIMEOUT,
+    Status,
+    default_dest,
+    flag_url,
+    gif_bytes,
+    save_flag,
+)
 
 __all__ = ["download_many", "download_one", "get_flag", "main"]
 
@@ -26,7 +33,7 @@ async def get_flag(client: httpx.AsyncClient, base_url: str, cc: str) -> bytes:
     """The GIF bytes of one flag; while the response is on its way, the loop runs other coroutines."""
     response = await client.get(flag_url(base_url, cc))
     response.raise_for_status()
-    return response.content
+    return gif_bytes(response)  # a 200 is not proof: BadResponse unless the body is a GIF
 
 
 async def download_one(
@@ -67,4 +74,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.run(main)

@@ -6,42 +6,52 @@ lives here once, so a lesson can show two clients side by side and the differenc
 
 The command line follows the chapter's ``flags2`` scripts (``-s LOCAL|DELAY|ERROR -a -e -l N -m N -v CC...``)
 and adds ``--url`` (any base URL, e.g. a local site on a free port), ``--dest`` (where files go) and
-``--timeout``. With no codes it downloads the 20 most populous countries.
+``--timeout``. With no codes it downloads the 20 most populous countries. Its exit statuses are the ones every
+example CLI uses (:mod:`support.examples.cli`): 0 all OK, 1 some flags failed, 2 usage error, 130 Ctrl-C.
+
+A response is not trusted because it says 200: :func:`gif_bytes` checks that a flag is a GIF before anything
+is saved.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import inspect
 import os
 import re
 import string
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import httpx
 
+from support.examples import cli
 from support.lab.flag_data import POP20_CC, countries
 from support.paths import CACHE_ENV, cache_root
 from support.timing import Stopwatch, Timeline, format_duration
 
 __all__ = [
+    "CLI_DEFAULT_CONCURRENCY",
     "DEFAULT_TIMEOUT",
     "HTTPX_DEFAULT_LIMITS",
     "POP20_CC",
     "SERVERS",
+    "BadResponse",
     "Outcome",
     "Status",
+    "dest_problem",
     "default_dest",
     "expand_cc_args",
     "failed",
     "flag_url",
+    "gif_bytes",
     "main",
     "metadata_url",
     "parse_args",
@@ -60,8 +70,12 @@ SERVERS: dict[str, str] = {
 }
 #: The pool ``httpx.AsyncClient()`` gets without ``limits=`` (beware: ``httpx.Limits()`` means *unlimited*).
 HTTPX_DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-#: Seconds for each phase of a request (connect, send, wait for data, wait for a pooled connection).
+#: Seconds for each phase of a request (connect, send, wait for data, wait for a pooled connection), and in
+#: flags2 and flags3 for each flag as a whole.
 DEFAULT_TIMEOUT = 5.0
+#: ``-m``'s default for every concurrent client: polite to a public site, like the chapter's flags2 (5).
+#: Lessons and benchmarks ask the local sites for more, with ``-m`` or ``concurrency=``.
+CLI_DEFAULT_CONCURRENCY = 5
 
 
 class Status(StrEnum):
@@ -81,6 +95,10 @@ class Outcome(NamedTuple):
     detail: str = "OK"
 
 
+class BadResponse(ValueError):
+    """The server answered 200, but not with what was asked for: an HTML page instead of a GIF, odd JSON."""
+
+
 # --- URLs and files ---------------------------------------------------------------------------------------
 
 
@@ -93,6 +111,23 @@ def flag_url(base_url: str, cc: str) -> str:
 def metadata_url(base_url: str, cc: str) -> str:
     """``<base>/<cc>/metadata.json``: the country's name and codes, which flags3 fetches first."""
     return f"{base_url.rstrip('/')}/{cc.lower()}/metadata.json"
+
+
+_GIF_SIGNATURES = (b"GIF87a", b"GIF89a")
+
+
+def gif_bytes(response: httpx.Response) -> bytes:
+    """The body of ``response`` if it is a GIF image, else :class:`BadResponse`.
+
+    A 200 proves nothing: a proxy, a captive portal or a broken site answers 200 with an HTML page, which
+    must not be saved as ``br.gif``. Both the declared type and the file's own first bytes must say GIF.
+    """
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type != "image/gif":
+        raise BadResponse(f"{response.url}: expected image/gif, got {content_type or 'no content type'}")
+    if not response.content.startswith(_GIF_SIGNATURES):
+        raise BadResponse(f"{response.url}: not a GIF, it starts with {response.content[:6]!r}")
+    return response.content
 
 
 def default_dest() -> Path:
@@ -123,12 +158,31 @@ def safe_filename(name: str, max_length: int = 100) -> str:
     """A country name as a file name: letters, digits, ``-`` and ``_`` only (``"Côte d'Ivoire"`` gives
     ``"Côte_d_Ivoire"``).
 
-    The name comes from the server, so anything that could climb directories (``/``, ``..``) must go.
+    The name comes from the server, so anything that could climb directories (``/``, ``..``) must go; a name
+    with nothing left is :class:`BadResponse`.
     """
     cleaned = re.sub(r"[^\w-]+", "_", name).strip("_")[:max_length]
     if not cleaned:
-        raise ValueError(f"no usable file name in {name!r}")
+        raise BadResponse(f"no usable file name in {name[:40]!r}")
     return cleaned
+
+
+def dest_problem(dest: Path) -> str | None:
+    """Why files cannot be saved in ``dest`` (a file, under a file, not writable), or None if they can.
+
+    Checked before the first request, so a mistyped ``--dest`` costs one line, not a run. Nothing is created:
+    ``dest`` itself may not exist yet, its nearest existing parent must be a directory we can write in.
+    """
+    if dest.exists() and not dest.is_dir():
+        return f"--dest {dest} is a file, not a directory"
+    existing = dest
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--dest {dest} is under {existing}, which is a file"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"--dest {dest}: cannot write in {existing}"
+    return None
 
 
 # --- statuses -----------------------------------------------------------------------------------------------
@@ -137,7 +191,7 @@ def safe_filename(name: str, max_length: int = 100) -> str:
 def _status_of(exc: BaseException) -> Status:
     if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code == 404:
         return Status.NOT_FOUND
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):  # a phase's limit, or the flag's deadline
         return Status.TIMEOUT
     return Status.ERROR
 
@@ -148,7 +202,7 @@ def failed(cc: str, exc: Exception) -> Outcome:
         detail = f"HTTP {exc.response.status_code} {exc.response.reason_phrase}"
     else:
         detail = f"{type(exc).__name__} {exc}".strip()
-    return Outcome(cc, _status_of(exc), detail)
+    return Outcome(cc, _status_of(exc), detail[:200])  # the text may come from the server: keep it short
 
 
 @contextlib.contextmanager
@@ -183,12 +237,15 @@ def pool_limits(concurrency: int) -> httpx.Limits:
 
 
 def summary(counter: Counter[Status]) -> str:
-    """One line for a finished run, e.g. ``"17 OK, 1 not found, 2 errors (1 timeout)"``."""
+    """One line for a finished run, e.g. ``"17 OK, 1 not found, 2 errors (1 timeout)"``; a run that saved
+    nothing says so: ``"0 OK, 0 not found, 2 errors: every flag failed"``.
+    """
     errors, timeouts = counter[Status.ERROR] + counter[Status.TIMEOUT], counter[Status.TIMEOUT]
     line = (
         f"{counter[Status.OK]} OK, {counter[Status.NOT_FOUND]} not found, {errors} error{'s' * (errors != 1)}"
     )
-    return line + (f" ({timeouts} timeout{'s' * (timeouts != 1)})" if timeouts else "")
+    line += f" ({timeouts} timeout{'s' * (timeouts != 1)})" if timeouts else ""
+    return line + (": every flag failed" if counter.total() and not counter[Status.OK] else "")
 
 
 # --- the command line ---------------------------------------------------------------------------------------
@@ -219,41 +276,66 @@ def expand_cc_args(every: bool, all_: bool, cc_args: Sequence[str], limit: int |
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
+    if not 0 < value <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, not {text}")
     return value
 
 
-def parse_args(
-    argv: Sequence[str] | None, *, prog: str, description: str, concurrency: tuple[int, int] | None = None
-) -> argparse.Namespace:
-    """Parse the shared options; ``concurrency=(default, maximum)`` adds ``-m`` for the concurrent clients.
+def _base_url(text: str) -> str:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (reading the port checks it: a number from 0 to 65535)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a URL: {text!r} ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected http://HOST[:PORT]/PATH, not {text!r}")
+    return text
 
-    Adds ``cc_list`` (from :func:`expand_cc_args`) and ``base_url`` (``--url`` or the ``-s`` server).
+
+def parse_args(
+    argv: Sequence[str] | None,
+    *,
+    prog: str,
+    description: str,
+    max_concurrency: int | None = None,
+    deadline: bool = False,
+) -> argparse.Namespace:
+    """Parse the shared options; ``max_concurrency`` adds ``-m`` (up to that many) for the concurrent clients,
+    ``deadline`` says ``-t`` bounds each flag as a whole (flags2, flags3), not each phase of a request.
+
+    Every mistake, ``--dest`` included, ends here with one line on stderr and exit status 2, before any
+    request. Adds ``cc_list`` (from :func:`expand_cc_args`) and ``base_url`` (``--url`` or the ``-s`` server).
     """
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = cli.Parser(
+        prog=prog, description=description, failed="some flags not saved: not found, error or timeout"
+    )
     parser.add_argument("cc", metavar="CC", nargs="*", help="country code or first letter (B for BA..BZ)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("-a", "--all", action="store_true", help="every country the site has a flag for")
     group.add_argument("-e", "--every", action="store_true", help="every possible code AA..ZZ (many 404s)")
     parser.add_argument("-l", "--limit", metavar="N", type=_positive, help="only the first N codes")
-    if concurrency is not None:
-        default, maximum = concurrency
+    if max_concurrency is not None:
         parser.add_argument(
             "-m",
             "--max-req",
             metavar="N",
             type=_positive,
-            default=default,
-            help=f"maximum concurrent requests (default: {default}, at most {maximum})",
+            default=CLI_DEFAULT_CONCURRENCY,
+            help=f"maximum concurrent requests (default: %(default)s, at most {max_concurrency})",
         )
     parser.add_argument(
         "-s",
@@ -263,7 +345,9 @@ def parse_args(
         default="LOCAL",
         help="one of the chapter's local sites, on localhost ports 8000, 8001, 8002 (default: LOCAL)",
     )
-    parser.add_argument("--url", metavar="BASE", help="base URL of any flag site; overrides -s")
+    parser.add_argument(
+        "--url", metavar="BASE", type=_base_url, help="base URL of any flag site; overrides -s"
+    )
     parser.add_argument(
         "--dest",
         metavar="DIR",
@@ -271,13 +355,18 @@ def parse_args(
         default=default_dest(),
         help=f"where files go (default: downloads/ in the workbook's cache, ${CACHE_ENV} or .cache/)",
     )
+    limit = (
+        "time limit for each flag, from its first request to its last byte"
+        if deadline
+        else "time limit for each phase of a request: connect, send, each read"
+    )
     parser.add_argument(
         "-t",
         "--timeout",
         metavar="SECONDS",
         type=_seconds,
         default=DEFAULT_TIMEOUT,
-        help="limit for each phase of a request: connect, send, receive (default: %(default)s)",
+        help=f"{limit} (default: %(default)s)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="print a line per flag as it finishes")
     args = parser.parse_args(argv)
@@ -287,10 +376,12 @@ def parse_args(
         args.cc_list = expand_cc_args(args.every, args.all, args.cc, args.limit)
     except ValueError as exc:
         parser.error(str(exc))
+    if problem := dest_problem(args.dest):
+        parser.error(problem)
     args.base_url = args.url or SERVERS[args.server]
-    if concurrency is not None:
+    if max_concurrency is not None:
         # More requests in flight than flags, or than the client's ceiling, buys nothing.
-        args.max_req = min(args.max_req, concurrency[1], len(args.cc_list))
+        args.max_req = min(args.max_req, max_concurrency, len(args.cc_list))
     return args
 
 
@@ -303,21 +394,27 @@ def main(
     *,
     prog: str,
     description: str,
-    concurrency: tuple[int, int] | None = None,
+    max_concurrency: int | None = None,
+    deadline: bool = False,
     progress: bool = False,
 ) -> int:
     """Run one client from the command line: parse, print what will happen, download, print the summary.
 
-    ``download_many(cc_list, base_url, dest=, request_timeout=, verbose=, [concurrency=], [progress=])`` may
-    be a plain function or a coroutine function (run with ``asyncio.run``). Exits 0, or 130 after Ctrl-C.
+    ``download_many(cc_list, base_url, dest=, request_timeout=, verbose=, [concurrency=], [time_limit=],
+    [progress=])`` may be a plain function or a coroutine function. Returns the exit status (:mod:`support.examples.cli`): 0 every
+    flag saved, 1 some not, 2 a usage error, 130 Ctrl-C.
     """
-    args = parse_args(argv, prog=prog, description=description, concurrency=concurrency)
+    args = parse_args(
+        argv, prog=prog, description=description, max_concurrency=max_concurrency, deadline=deadline
+    )
     site = "URL" if args.url else args.server
     cc_list = args.cc_list
     print(f"{site} site: {args.base_url}")
     print(f"Searching for {len(cc_list)} flag{'s' * (len(cc_list) != 1)}: from {cc_list[0]} to {cc_list[-1]}")
     options: dict[str, Any] = {"dest": args.dest, "request_timeout": args.timeout, "verbose": args.verbose}
-    if concurrency is not None:
+    if deadline:
+        options["time_limit"] = args.timeout
+    if max_concurrency is not None:
         options["concurrency"] = args.max_req
         print(f"{args.max_req} concurrent connection{'s' * (args.max_req != 1)} will be used.")
     if progress:
@@ -326,11 +423,17 @@ def main(
     with Stopwatch() as watch:
         try:
             result = download_many(cc_list, args.base_url, **options)
-            counter = asyncio.run(result) if inspect.iscoroutine(result) else result
+            counter = cli.run_async(result) if inspect.iscoroutine(result) else result
         except KeyboardInterrupt:
             print(f"\nInterrupted after {watch}; every file on disk is complete.")
-            return 130
+            return cli.INTERRUPTED
+        except (httpx.HTTPError, BadResponse) as exc:  # the simple clients stop at the first failure
+            first_line = f"{type(exc).__name__}: {exc}".splitlines()[0]  # httpx adds a line of advice
+            if isinstance(exc, httpx.RequestError):  # "Connection refused" alone does not say where
+                first_line += f" ({exc.request.url})"
+            print(f"{prog}: stopped at the first failure after {watch}: {first_line}", file=sys.stderr)
+            return cli.FAILED
     print("-" * 20)
     print(summary(counter))
     print(f"Elapsed time: {format_duration(watch.elapsed)}")
-    return 0
+    return cli.exit_status(counter.total() - counter[Status.OK])
