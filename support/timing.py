@@ -36,7 +36,8 @@ T = TypeVar("T")
 
 def format_duration(seconds: float) -> str:
     """Format a duration in seconds with two decimals: ``format_duration(1.0234) == "1.02 s"``."""
-    if not (math.isfinite(seconds) and seconds >= 0):  # NaN, infinite or negative: a bug upstream, make it loud
+    # NaN, infinite or negative: a bug upstream, make it loud.
+    if not (math.isfinite(seconds) and seconds >= 0):
         raise ValueError(f"a duration must be a finite non-negative number, got {seconds!r}")
     return f"{seconds:.2f} s"
 

@@ -316,7 +316,10 @@ def _parser() -> argparse.ArgumentParser:
         help="loopback address (default %(default)s)",
     )
     parser.add_argument(
-        "--port", type=cli.port, default=DEFAULT_PORT, help="UDP port; 0 picks a free one (default %(default)s)"
+        "--port",
+        type=cli.port,
+        default=DEFAULT_PORT,
+        help="UDP port; 0 picks a free one (default %(default)s)",
     )
     parser.add_argument(
         "--delay",

@@ -227,7 +227,9 @@ def _wait_for_connect(service: Service, deadline: float) -> None:
         except OSError:
             if not service.alive:
                 _terminate(service, 2.0)
-                _fail(service, f"exited with status {service.process.returncode} before {service.url} accepted")
+                _fail(
+                    service, f"exited with status {service.process.returncode} before {service.url} accepted"
+                )
             if time.monotonic() > deadline:
                 _terminate(service, 2.0)
                 _fail(service, f"announced {service.url} but it does not accept connections")
