@@ -30,6 +30,7 @@ import httpx
 from support.lab.flag_data import POP20_CC, countries
 from support.paths import CACHE_ENV, cache_root
 from support.timing import Stopwatch, Timeline, format_duration
+from support.workbook.cli import positive_seconds as _seconds
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -222,13 +223,6 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
     return value
 
 
