@@ -3,5 +3,6 @@
 - ``envcheck``: the pre-flight check (``python -m support.workbook.envcheck``);
 - ``notebook_runner``: ``make notebooks``, each notebook from a fresh kernel;
 - ``reports``, ``client_bench``: benchmark results and the HTTP client benchmark;
-- ``open_files``: raise the open-file limit for many sockets at once.
+- ``open_files``: raise the open-file limit for many sockets at once;
+- ``cli``: the argument checks every command line shares (ports, seconds, counts, delays).
 """
