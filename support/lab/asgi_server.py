@@ -44,6 +44,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import math
 import signal
 import socket
 import sys
@@ -113,7 +114,7 @@ class _AcceptReport:
     """The loop's exception handler: out-of-descriptors becomes one line, at most one a second."""
 
     def __init__(self) -> None:
-        self.last = -1.0
+        self.last = -math.inf  # the first report is always printed
         self.quiet = 0  # reports not printed since the last line
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
