@@ -23,7 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
-from .timing import Span, format_duration  # noqa: E402
+from .timing import Span, format_duration, in_flight_counts  # noqa: E402
 
 if TYPE_CHECKING:
     from .tracer import Trace
@@ -297,17 +297,6 @@ def _pack_lanes(ordered: Sequence[Span]) -> list[int]:
             lane_ends.append(span.end)
             lanes.append(len(lane_ends) - 1)
     return lanes
-
-
-def in_flight_counts(spans: Sequence[Span]) -> tuple[list[float], list[int]]:
-    """The step function behind :func:`in_flight_chart`: times and how many spans were open just after."""
-    events = sorted([(s.start, 1) for s in spans] + [(s.end, -1) for s in spans], key=lambda e: (e[0], e[1]))
-    times, counts, level = [0.0], [0], 0
-    for when, change in events:
-        level += change
-        times.append(when)
-        counts.append(level)
-    return times, counts
 
 
 def in_flight_chart(spans: Sequence[Span], title: str = "Requests in flight") -> Figure:

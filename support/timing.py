@@ -4,19 +4,31 @@ Every printed duration goes through :func:`format_duration` (seconds, two decima
 every speed-up through :func:`format_ratio` (e.g. ``"9.8×"``). Strict notebook validation masks exactly these
 two shapes (see ``tests/sanitize.cfg``), so timings may vary from run to run without failing the checks.
 
-:class:`Timeline` records when each task started and ended, for :func:`support.plots.timeline_chart`.
+:class:`Timeline` records when each task started and ended, for :func:`support.plots.timeline_chart`;
+:func:`spans_from_log` turns a local server's request log into the same :class:`Span` records, and
+:func:`in_flight_counts` counts how many were open at once. Nothing here imports matplotlib: the servers use
+this module too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["Span", "Stopwatch", "Timeline", "format_duration", "format_ratio"]
+__all__ = [
+    "Span",
+    "Stopwatch",
+    "Timeline",
+    "format_duration",
+    "format_ratio",
+    "in_flight_counts",
+    "spans_from_log",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -24,15 +36,16 @@ T = TypeVar("T")
 
 def format_duration(seconds: float) -> str:
     """Format a duration in seconds with two decimals: ``format_duration(1.0234) == "1.02 s"``."""
-    if seconds != seconds or seconds < 0:  # NaN or negative: a bug upstream, make it loud
-        raise ValueError(f"a duration must be a non-negative number, got {seconds!r}")
+    # NaN, infinite or negative: a bug upstream, make it loud.
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"a duration must be a finite non-negative number, got {seconds!r}")
     return f"{seconds:.2f} s"
 
 
 def format_ratio(ratio: float) -> str:
     """Format a speed-up or slow-down factor with one decimal: ``format_ratio(9.84) == "9.8×"``."""
-    if ratio != ratio or ratio < 0:
-        raise ValueError(f"a ratio must be a non-negative number, got {ratio!r}")
+    if not (math.isfinite(ratio) and ratio >= 0):  # e.g. NaN from 0/0: printing "nan×" would hide the bug
+        raise ValueError(f"a ratio must be a finite non-negative number, got {ratio!r}")
     return f"{ratio:.1f}×"
 
 
@@ -150,3 +163,49 @@ class Timeline:
         if not self.spans:
             return 0.0
         return max(s.end for s in self.spans) - min(s.start for s in self.spans)
+
+
+def in_flight_counts(spans: Sequence[Span]) -> tuple[list[float], list[int]]:
+    """How many spans were open over time, as a step function: times, and the count just after each.
+
+    A span that ends at the moment another starts is counted as gone first, so back-to-back requests never
+    look concurrent. ``max(in_flight_counts(spans)[1])`` is the peak.
+    """
+    events = sorted([(s.start, 1) for s in spans] + [(s.end, -1) for s in spans], key=lambda e: (e[0], e[1]))
+    times, counts, level = [0.0], [0], 0
+    for when, change in events:
+        level += change
+        times.append(when)
+        counts.append(level)
+    return times, counts
+
+
+# A local server's log outcomes, in the status words of Span and the charts; anything else is "error".
+_LOG_STATUS = {"ok": "ok", "not_found": "not found", "stalled": "timeout", "client_gave_up": "timeout"}
+
+
+def spans_from_log(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    origin: float | None = None,
+    name: Callable[[str], str] = str,
+) -> list[Span]:
+    """One :class:`Span` per request in a server's log (``support.lab.flag_server.read_log``), in log order.
+
+    Each record has ``path``, ``start`` and ``end`` (wall-clock seconds, ``time.time()``) and ``outcome``.
+    Times become seconds since ``origin``, by default the earliest start, so a chart begins at 0; ``name``
+    turns a path into the span's name (the path itself by default). The outcome becomes the status:
+    ``ok``, ``not found``, ``timeout`` for a stalled request, ``error`` for the rest.
+    """
+    records = list(records)
+    if origin is None:
+        origin = min((r["start"] for r in records), default=0.0)
+    return [
+        Span(
+            name(r["path"]),
+            r["start"] - origin,
+            r["end"] - origin,
+            _LOG_STATUS.get(r["outcome"], "error"),
+        )
+        for r in records
+    ]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dns.asyncquery
+import dns.edns
 import dns.flags
 import dns.message
 import dns.opcode
@@ -21,6 +22,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
+import dns.update
 import pytest
 
 from support.lab import dns_server, services
@@ -32,23 +34,26 @@ RANGE = (0.05, 0.5)
 SEED = 7
 
 
+# Each fixture runs a server of its own (private): no other test holds it, so stopping it harms nobody.
+
+
 @pytest.fixture(scope="module")
 def plain() -> Iterator[services.Service]:
-    service = dns_server.start()
+    service = dns_server.start(private=True)
     yield service
     service.stop()
 
 
 @pytest.fixture(scope="module")
 def slow() -> Iterator[services.Service]:
-    service = dns_server.start(delay=DELAY)
+    service = dns_server.start(delay=DELAY, private=True)
     yield service
     service.stop()
 
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[services.Service]:
-    service = dns_server.start(delay=RANGE, seed=SEED)
+    service = dns_server.start(delay=RANGE, seed=SEED, private=True)
     yield service
     service.stop()
 
@@ -241,6 +246,67 @@ def test_garbage_is_rejected_and_the_server_keeps_serving(
     assert ask(plain, "if.dev").answer[0][0].address == dns_server.address_for("if.dev")
 
 
+def test_a_valid_query_padded_past_the_size_limit_is_refused(plain: services.Service) -> None:
+    def padded(size: int) -> bytes:
+        query = dns.message.make_query("if.dev", "A", use_edns=0)
+        bare = len(query.to_wire())
+        pad = dns.edns.GenericOption(dns.edns.OptionType.PADDING, bytes(size - bare - 4))  # 4: option header
+        query.use_edns(0, options=[pad])
+        wire = query.to_wire(max_size=65535)
+        assert len(wire) == size and dns.message.from_wire(wire).question  # valid, just big
+        return wire
+
+    limit = dns_server.MAX_QUERY_SIZE
+    within = dns.message.from_wire(send_raw(plain, padded(limit), 1.0) or b"")
+    assert within.rcode() == dns.rcode.NOERROR and within.answer  # padding itself is fine
+    beyond = dns.message.from_wire(send_raw(plain, padded(limit + 1), 1.0) or b"")
+    assert beyond.rcode() == dns.rcode.FORMERR and not beyond.answer
+
+
+def test_edns_version_1_gets_badvers(plain: services.Service) -> None:
+    query = dns.message.make_query("if.dev", "A", use_edns=1)
+    response = dns.message.from_wire(send_raw(plain, query.to_wire(), 1.0) or b"")
+    assert response.rcode() == dns.rcode.BADVERS  # RFC 6891: we speak version 0 only, and say so
+    assert response.edns == 0 and response.answer == []
+    assert ask(plain, "if.dev").rcode() == dns.rcode.NOERROR  # and version 0 still works
+
+
+def test_update_gets_notimp(plain: services.Service) -> None:
+    update = dns.update.UpdateMessage("dev")
+    update.replace("if", 300, "A", "192.0.2.99")
+    response = dns.message.from_wire(send_raw(plain, update.to_wire(), 1.0) or b"")
+    assert response.opcode() == dns.opcode.UPDATE and response.rcode() == dns.rcode.NOTIMP  # RFC 2136
+    assert ask(plain, "if.dev").answer[0][0].address == dns_server.address_for("if.dev")  # nothing changed
+
+
+@pytest.mark.asyncio
+async def test_a_bug_in_answer_costs_one_servfail_and_is_logged(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(query: dns.message.Message) -> dns.message.Message:
+        raise RuntimeError("a bug in answer()")
+
+    monkeypatch.setattr(dns_server, "answer", broken)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free a moment ago: the in-process server takes it
+    stop = asyncio.Event()
+    server = asyncio.create_task(dns_server.serve(port=port, stop=stop))  # not verbose
+    await asyncio.sleep(0)  # serve() binds before its first await; queries wait in the socket till read
+    try:
+        query = dns.message.make_query("if.dev", "A")
+        response = await dns.asyncquery.udp(query, "127.0.0.1", port=port, timeout=5)
+        assert response.rcode() == dns.rcode.SERVFAIL
+        monkeypatch.undo()  # the server still serves once the bug is gone
+        response = await dns.asyncquery.udp(query, "127.0.0.1", port=port, timeout=5)
+        assert response.rcode() == dns.rcode.NOERROR
+    finally:
+        stop.set()
+        await server
+    logged = capsys.readouterr().err
+    assert "SERVFAIL" in logged and "a bug in answer()" in logged
+
+
 def test_two_questions_get_formerr_and_other_opcodes_notimp(plain: services.Service) -> None:
     query = dns.message.make_query("if.dev", "A")
     query.question.append(dns.rrset.RRset(dns.message.make_query("in.dev", "A").question[0].name, 1, 1))
@@ -297,13 +363,15 @@ async def test_stopping_multi_probe_early_cancels_the_probes_in_flight(slow: ser
 
 @pytest.mark.asyncio
 async def test_probe_times_out_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dns_server, "PROBE_TIMEOUT", 0.3)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, but never answers
         silent.bind(("127.0.0.1", 0))
-        t0 = time.perf_counter()
-        with pytest.raises(dns_server.ProbeTimeout, match="no DNS answer for 'if.dev'"):
-            await dns_server.probe("if.dev", silent.getsockname())
-        assert time.perf_counter() - t0 < 2
+        address = silent.getsockname()
+        # The resolver for this address exists (and is cached) before the lesson changes the timeout.
+        assert dns_server.resolver_for(address).lifetime == dns_server.PROBE_TIMEOUT
+        monkeypatch.setattr(dns_server, "PROBE_TIMEOUT", 0.3)
+        assert dns_server.resolver_for(address).lifetime == 0.3
+        with pytest.raises(dns_server.ProbeTimeout, match=r"no DNS answer for 'if.dev' .* in 0.3 s"):
+            await dns_server.probe("if.dev", address)
     assert issubclass(dns_server.ProbeTimeout, TimeoutError)
 
 
@@ -316,6 +384,29 @@ def test_refuses_non_loopback_hosts(host: str, capsys: pytest.CaptureFixture[str
         dns_server.main(["--host", host, "--port", "0"])
     assert exit_info.value.code == 2
     assert "loopback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["-1", "70000", "http"])
+def test_bad_ports_are_a_usage_error(port: str) -> None:
+    command = [sys.executable, "-m", "support.lab.dns_server", "--port", port]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "--port" in done.stderr.splitlines()[-1]
+
+
+def test_the_same_configuration_spelt_differently_is_one_server() -> None:
+    first = dns_server.start(delay=0.2)
+    try:
+        assert dns_server.start(delay="0.2") is first
+        assert dns_server.start(delay=(0.2, 0.2)) is first
+        assert dns_server.start(delay="0.2:0.2") is first
+    finally:
+        first.stop()
+    default = dns_server.start()
+    try:
+        assert dns_server.start(delay=0) is default  # no delay is the default, made explicit
+    finally:
+        default.stop()
 
 
 def test_busy_port_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -340,7 +431,7 @@ def test_cli_help() -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_stops_cleanly_on_signals(sig: signal.Signals) -> None:
-    service = services.start("support.lab.dns_server", "--seed", str(1000 + sig))  # its own process
+    service = dns_server.start(private=True)
     try:
         assert ask(service, "if.dev").rcode() == dns.rcode.NOERROR
         service.process.send_signal(sig)

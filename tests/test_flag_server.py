@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -16,8 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
+
 from support import paths
-from support.lab import flag_data, flag_server, services
+from support.lab import asgi_server, flag_data, flag_server, services
 from support.lab.flag_server import flags_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +32,8 @@ SECRET = b"TOP-SECRET-SENTINEL"
 
 
 def _start(mode: str, **options: object) -> Iterator[services.Service]:
-    service = flag_server.start(mode, **options)  # type: ignore[arg-type]
+    """A flag site of this test's own (never one another test also holds), stopped at the end."""
+    service = flag_server.start(mode, private=True, **options)  # type: ignore[arg-type]
     yield service
     services.stop(service)
 
@@ -385,7 +392,7 @@ def test_stall_mode_gives_up_after_its_cap(stall: services.Service) -> None:
 
 
 def test_stopping_with_a_request_stalled_is_quick_and_clean() -> None:
-    service = flag_server.start("stall", stall_max=60, seed=11)
+    service = flag_server.start("stall", stall_max=60, private=True)
     with socket.create_connection((service.host, service.port), timeout=10) as sock:
         sock.sendall(_request("/flags/br/br.gif"))
         time.sleep(0.2)  # let the server take the request before it is told to stop
@@ -414,8 +421,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[services
         ]
         for secret in secrets:
             secret.write_bytes(SECRET)
-        # A seed no other test uses: services.start would otherwise hand back a server on the shared cache.
-        yield from ((s, data, secrets) for s in _start("plain", seed=424242))
+        # A private server: a shared one might have been started before, on the real cache.
+        yield from ((s, data, secrets) for s in _start("plain"))
 
 
 def _traversals(data: Path, secrets: list[Path]) -> list[str]:
@@ -504,4 +511,222 @@ def test_health_reports_the_configuration(errors: services.Service) -> None:
     health = httpx.get(errors.url + "/health").json()
     assert health["mode"] == "errors" and health["error_rate"] == 0.25 and health["seed"] == 7
     assert health["files"] == 2 * len(flag_data.countries())
-    assert json.loads(json.dumps(health)) == health
+
+
+# --- one server per configuration ----------------------------------------------------------------------------
+
+
+def test_the_same_configuration_spelt_differently_is_one_server() -> None:
+    first = flag_server.start("delay")
+    try:
+        assert flag_server.start("delay", delay=0.5) is first  # the mode's default, made explicit
+        assert flag_server.start("delay", delay=(0.5, 0.5), seed=0, error_rate=0) is first
+        other = flag_server.start("delay", delay=0.25, private=True)
+        assert other is not first
+        services.stop(other)
+    finally:
+        services.stop(first)
+
+
+def test_start_refuses_bad_options_before_any_process_starts() -> None:
+    for bad in [{"delay": -1}, {"delay": "0.5:0.1"}, {"error_rate": 2}, {"stall_max": 0}]:
+        with pytest.raises(ValueError):
+            flag_server.start("errors", private=True, **bad)  # type: ignore[arg-type]
+
+
+# --- idle and half-sent requests -----------------------------------------------------------------------------
+
+
+def _closed_by_server(sock: socket.socket, within: float) -> bool:
+    """Read until the server closes the connection (True) or ``within`` seconds pass in silence (False)."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(65536):
+            pass
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    except TimeoutError:
+        return False
+    return True
+
+
+def test_connections_that_never_finish_their_headers_are_closed(plain: services.Service) -> None:
+    budget = asgi_server.HEADER_TIMEOUT
+    unfinished = {
+        "idle": b"",
+        "half a request line": b"GET /flags/br/br.gi",
+        "headers without the final CRLF": b"GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\n",
+    }
+    held = {}
+    for name, data in unfinished.items():
+        held[name] = socket.create_connection((plain.host, plain.port))
+        held[name].sendall(data)
+    # Slowloris: a header byte every 0.2 s would reset any timer that restarts on each read.
+    trickle = held["one byte at a time"] = socket.create_connection((plain.host, plain.port))
+    done = threading.Event()
+
+    def drip() -> None:
+        for byte in b"GET /flags/br/br.gif HTTP/1.1\r\nX-Slow: " + b"a" * 10_000:
+            if done.wait(0.2):
+                return
+            try:
+                trickle.send(bytes([byte]))
+            except OSError:
+                return
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+    try:
+        # A client that is merely slow, well inside the budget, is still served.
+        with socket.create_connection((plain.host, plain.port)) as patient:
+            time.sleep(budget / 5)
+            patient.sendall(_request("/flags/br/br.gif"))
+            assert _status(patient.recv(100)) == 200
+        still_open = [name for name, sock in held.items() if not _closed_by_server(sock, budget * 6)]
+        assert still_open == [], f"still open after {budget * 6:g} s: {still_open}"
+    finally:
+        done.set()
+        dripper.join(5)
+        for sock in held.values():
+            sock.close()
+    _still_serves(plain)
+
+
+# --- bad bodies ----------------------------------------------------------------------------------------------
+
+
+_CHUNKED = b"GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def test_invalid_chunked_bodies_cost_one_log_line_each() -> None:
+    service = flag_server.start("plain", private=True)
+    refused = [
+        _CHUNKED + b"ZZ\r\nhello\r\n0\r\n\r\n",  # a chunk size that is not hex
+        _CHUNKED + b"5\r\nhelloXX\r\n0\r\n\r\n",  # more data than the chunk said
+        _CHUNKED.replace(b"/flags/br/br.gif", b"/health") + b"fffffffffffffffffffff\r\n",  # absurd size
+        _CHUNKED.replace(b"GET", b"POST") + b"ZZ\r\n",  # to a route that answers 405
+    ]
+    for payload in refused:
+        assert _status(_raw(service, payload)) == 400, payload
+    # The body goes wrong only after the answer went out: nothing left to refuse, the connection just ends.
+    with socket.create_connection((service.host, service.port), timeout=5) as sock:
+        sock.sendall(_CHUNKED + b"5\r\nhello\r\n")
+        time.sleep(0.2)
+        sock.sendall(b"ZZ\r\n")
+        assert _closed_by_server(sock, 5)
+    services.stop(service)  # its output is complete once it has stopped
+    log = service.output
+    assert not [line for line in log if "Traceback" in line or "Exception" in line or "Fatal" in line], log
+    assert sum("Invalid HTTP request" in line for line in log) == len(refused) + 1, log
+
+
+# --- running out of file descriptors -------------------------------------------------------------------------
+
+_LINUX = sys.platform.startswith("linux")
+
+
+def _serve_with_fd_limit(soft: int, hard: int) -> tuple[subprocess.Popen[str], int]:
+    # The limit is set inside the child (preexec_fn is unsafe while this process runs threads).
+    code = (
+        "import resource, runpy, sys;"
+        f"resource.setrlimit(resource.RLIMIT_NOFILE, ({soft}, {hard}));"
+        "sys.argv = ['flag_server', '--port', '0'];"
+        "runpy.run_module('support.lab.flag_server', run_name='__main__')"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    assert "Serving" in line, line
+    return server, int(line.rsplit(":", 1)[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@pytest.mark.skipif(not _LINUX, reason="reads /proc")
+def test_the_soft_open_file_limit_is_raised_to_the_hard_one() -> None:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    hard = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
+    server, _ = _serve_with_fd_limit(64, hard)
+    try:
+        limits = Path(f"/proc/{server.pid}/limits").read_text()
+        [row] = [line for line in limits.splitlines() if line.startswith("Max open files")]
+        assert row.split()[3:5] == [str(hard), str(hard)], row
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+@pytest.mark.skipif(not _LINUX, reason="reads /proc")
+def test_running_out_of_descriptors_logs_a_line_a_second_and_recovers() -> None:
+    limit = 64  # soft and hard: nothing to raise, so idle connections can exhaust it
+    server, port = _serve_with_fd_limit(limit, limit)
+    assert server.stderr is not None
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(server.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    idle: list[socket.socket] = []
+    try:
+        in_use = len(os.listdir(f"/proc/{server.pid}/fd"))
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(limit - in_use + 40)]
+        started, cpu = time.monotonic(), _cpu_seconds(server.pid)
+        time.sleep(2.5)  # out of descriptors all along, and less than the header timeout
+        window = time.monotonic() - started
+        busy = (_cpu_seconds(server.pid) - cpu) / window
+        lines = len(log)
+        for sock in idle:
+            sock.close()
+        deadline, status = time.monotonic() + 10, None
+        while status != 200 and time.monotonic() < deadline:
+            try:
+                status = _status(_raw_to(port, _request("/health")))
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200, "no answer after descriptors were freed"
+    finally:
+        for sock in idle:
+            sock.close()
+        server.terminate()
+        server.wait(10)
+        reader.join(5)
+    assert 1 <= lines <= window + 2, f"{lines} log lines in {window:.1f} s:\n{''.join(log[:10])}"
+    assert "Traceback" not in "".join(log)
+    assert busy < 0.25, f"the server used {busy:.0%} of a core while out of descriptors"
+
+
+def _raw_to(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --- what the server imports ---------------------------------------------------------------------------------
+
+
+def test_peak_in_flight_does_not_import_matplotlib() -> None:
+    code = (
+        "import sys; from support.lab import flag_server\n"
+        "log = [{'path': f'/flags/{i}', 'start': i, 'end': i + 2.5, 'outcome': 'ok'} for i in range(5)]\n"
+        "flag_server.read_log = lambda service, timeout=30.0: log\n"
+        "print(flag_server.peak_in_flight(None), 'matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "False"]  # starts 0..4, each open 2.5 s: at most three at once
+
+
+def test_the_protocol_overrides_only_what_uvicorn_still_has() -> None:
+    # asgi_server subclasses uvicorn's private H11Protocol; an upgrade that renames a method must fail here.
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    protocol = asgi_server._protocol_class()
+    public = {name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_")}
+    assert public == set(asgi_server.OVERRIDDEN)
+    assert all(callable(getattr(H11Protocol, name, None)) for name in asgi_server.OVERRIDDEN)

@@ -130,3 +130,11 @@ def test_the_kernel_name_the_lab_registers_is_the_one_notebooks_store() -> None:
 
     makefile = (ROOT / "Makefile").read_text()
     assert f"KERNEL_DISPLAY_NAME := {KERNEL_DISPLAY_NAME}\n" in makefile
+
+
+def test_uvicorn_is_bounded_above() -> None:
+    # flag_server's protocol subclasses uvicorn's private H11Protocol: a new minor release may change it.
+    [requirement] = [r for r in _declared() if _name(r) == "uvicorn"]
+    upper = re.search(r"<\s*([\w.]+)", requirement)
+    assert upper, f"{requirement!r} needs an upper bound (support.lab.asgi_server subclasses its internals)"
+    assert _version(_lock()["uvicorn"]) < _version(upper.group(1))

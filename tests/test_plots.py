@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from support import plots  # noqa: E402
+from support import plots, timing  # noqa: E402
 from support.timing import Span  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -62,20 +62,9 @@ def test_timeline_chart_packs_many_tasks_into_lanes() -> None:
     assert "100 tasks in 2 lanes" in ax.get_ylabel()
 
 
-def test_in_flight_counts_follow_starts_and_ends() -> None:
-    spans = [Span("a", 0.0, 2.0), Span("b", 1.0, 3.0), Span("c", 2.0, 2.5)]
-    times, counts = plots.in_flight_counts(spans)
-    # At t=2.0 "a" ends before "c" starts, so the level never reaches 3.
-    assert list(zip(times, counts, strict=True)) == [
-        (0.0, 0),
-        (0.0, 1),
-        (1.0, 2),
-        (2.0, 1),
-        (2.0, 2),
-        (2.5, 1),
-        (3.0, 0),
-    ]
-    assert max(counts) == 2
+def test_plots_draws_in_flight_with_the_timing_step_function() -> None:
+    # One step function, kept in support.timing so the flag server can count without matplotlib.
+    assert plots.in_flight_counts is timing.in_flight_counts
 
 
 def test_in_flight_chart_and_empty_inputs() -> None:

@@ -8,7 +8,15 @@ import time
 
 import pytest
 
-from support.timing import Span, Stopwatch, Timeline, format_duration, format_ratio
+from support.timing import (
+    Span,
+    Stopwatch,
+    Timeline,
+    format_duration,
+    format_ratio,
+    in_flight_counts,
+    spans_from_log,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,7 +34,7 @@ def test_format_duration_has_two_decimals_and_seconds(seconds: float, text: str)
     assert format_duration(seconds) == text
 
 
-@pytest.mark.parametrize("bad", [-0.1, math.nan])
+@pytest.mark.parametrize("bad", [-0.1, math.nan, math.inf])
 def test_format_duration_rejects_nonsense(bad: float) -> None:
     with pytest.raises(ValueError):
         format_duration(bad)
@@ -35,6 +43,13 @@ def test_format_duration_rejects_nonsense(bad: float) -> None:
 @pytest.mark.parametrize(("ratio", "text"), [(1, "1.0×"), (9.84, "9.8×"), (0.25, "0.2×"), (102.06, "102.1×")])
 def test_format_ratio(ratio: float, text: str) -> None:
     assert format_ratio(ratio) == text
+
+
+@pytest.mark.parametrize("bad", [-0.1, math.nan, -math.nan, math.inf, 0.0 * math.inf])
+def test_format_ratio_rejects_nonsense(bad: float) -> None:
+    # A NaN ratio comes from 0/0 timings upstream: printing "nan×" would hide the bug.
+    with pytest.raises(ValueError):
+        format_ratio(bad)
 
 
 def test_stopwatch_measures_a_sleep() -> None:
@@ -103,3 +118,51 @@ def test_span_duration_and_manual_add() -> None:
     assert span == Span("server", 1.0, 3.5, "error") and span.duration == 2.5
     assert timeline.total == 2.5
     assert Timeline().total == 0.0
+
+
+def test_in_flight_counts_follow_starts_and_ends() -> None:
+    spans = [Span("a", 0.0, 2.0), Span("b", 1.0, 3.0), Span("c", 2.0, 2.5)]
+    times, counts = in_flight_counts(spans)
+    # At t=2.0 "a" ends before "c" starts, so the level never reaches 3.
+    assert list(zip(times, counts, strict=True)) == [
+        (0.0, 0),
+        (0.0, 1),
+        (1.0, 2),
+        (2.0, 1),
+        (2.0, 2),
+        (2.5, 1),
+        (3.0, 0),
+    ]
+
+
+# A flag site's log as GET /_log serves it: wall-clock seconds, the server's own outcome words.
+_LOG = [
+    {"path": "/flags/br/br.gif", "start": 100.5, "end": 101.0, "status": 200, "outcome": "ok"},
+    {"path": "/flags/xx/xx.gif", "start": 100.0, "end": 100.25, "status": 404, "outcome": "not_found"},
+    {"path": "/flags/cn/cn.gif", "start": 100.75, "end": 102.0, "status": 418, "outcome": "error"},
+    {"path": "/flags/in/in.gif", "start": 101.0, "end": 103.0, "status": None, "outcome": "stalled"},
+    {"path": "/flags/us/us.gif", "start": 101.0, "end": 101.5, "status": None, "outcome": "dropped"},
+]
+
+
+def test_spans_from_log_start_at_the_first_request_and_keep_the_outcome() -> None:
+    assert spans_from_log(_LOG) == [
+        Span("/flags/br/br.gif", 0.5, 1.0, "ok"),
+        Span("/flags/xx/xx.gif", 0.0, 0.25, "not found"),
+        Span("/flags/cn/cn.gif", 0.75, 2.0, "error"),
+        Span("/flags/in/in.gif", 1.0, 3.0, "timeout"),
+        Span("/flags/us/us.gif", 1.0, 1.5, "error"),
+    ]
+    assert spans_from_log([]) == []
+
+
+def test_spans_from_log_take_an_origin_and_a_name() -> None:
+    spans = spans_from_log(_LOG, origin=99.0, name=lambda path: path.split("/")[2].upper())
+    assert [(s.name, s.start) for s in spans] == [
+        ("BR", 1.5),
+        ("XX", 1.0),
+        ("CN", 1.75),
+        ("IN", 2.0),
+        ("US", 2.0),
+    ]
+    assert max(in_flight_counts(spans)[1]) == 3  # CN, IN and US overlap from 101.0 to 101.5

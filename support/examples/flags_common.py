@@ -36,6 +36,7 @@ from support.examples import cli
 from support.lab.flag_data import POP20_CC, countries
 from support.paths import CACHE_ENV, cache_root
 from support.timing import Stopwatch, Timeline, format_duration
+from support.workbook.cli import positive_int, seconds_up_to
 
 __all__ = [
     "CLI_DEFAULT_CONCURRENCY",
@@ -275,26 +276,6 @@ def expand_cc_args(every: bool, all_: bool, cc_args: Sequence[str], limit: int |
     return sorted(codes)[:limit]
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
-    if not 0 < value <= 3600:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, not {text}")
-    return value
-
-
 def _base_url(text: str) -> str:
     try:
         parts = urlsplit(text)
@@ -327,13 +308,13 @@ def parse_args(
     group = parser.add_mutually_exclusive_group()
     group.add_argument("-a", "--all", action="store_true", help="every country the site has a flag for")
     group.add_argument("-e", "--every", action="store_true", help="every possible code AA..ZZ (many 404s)")
-    parser.add_argument("-l", "--limit", metavar="N", type=_positive, help="only the first N codes")
+    parser.add_argument("-l", "--limit", metavar="N", type=positive_int, help="only the first N codes")
     if max_concurrency is not None:
         parser.add_argument(
             "-m",
             "--max-req",
             metavar="N",
-            type=_positive,
+            type=positive_int,
             default=CLI_DEFAULT_CONCURRENCY,
             help=f"maximum concurrent requests (default: %(default)s, at most {max_concurrency})",
         )
@@ -364,7 +345,7 @@ def parse_args(
         "-t",
         "--timeout",
         metavar="SECONDS",
-        type=_seconds,
+        type=seconds_up_to(3600),
         default=DEFAULT_TIMEOUT,
         help=f"{limit} (default: %(default)s)",
     )

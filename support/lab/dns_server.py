@@ -21,7 +21,11 @@ Answers
     that route nowhere), N derived from the same hash (:func:`address_for`). Other query types for an
     existing name get NOERROR with an empty answer ("no data"); every other name gets NXDOMAIN.
     Datagrams that are not DNS queries get FORMERR when their 12-byte header is readable, otherwise they
-    are dropped; responses (QR bit set) are never answered, so two servers cannot ping-pong.
+    are dropped; responses (QR bit set) are never answered, so two servers cannot ping-pong. A query over
+    :data:`MAX_QUERY_SIZE` bytes gets FORMERR however well formed. The server speaks EDNS version 0 only: a
+    higher version gets BADVERS (RFC 6891); opcodes other than QUERY, UPDATE included, get NOTIMP (RFC 2136).
+    Should :func:`answer` itself fail, the query gets SERVFAIL and the server logs it (always, not only with
+    ``--verbose``): one bad answer, never a dead server.
 
 Delay
     ``--delay 0.2`` (fixed) or ``--delay 0.05:0.3`` (uniform range) holds each answer back, to make
@@ -62,6 +66,7 @@ import dns.rrset
 
 from support.lab import services
 from support.lab.services import Service
+from support.workbook import cli
 
 __all__ = [
     "DEFAULT_PORT",
@@ -147,8 +152,11 @@ def _soa(tld: str) -> dns.rrset.RRset:
 
 def answer(query: dns.message.Message) -> dns.message.Message:
     """The response to one parsed query: A record, empty NOERROR, NXDOMAIN, or an error code."""
-    response = dns.message.make_response(query)
-    if query.opcode() != dns.opcode.QUERY:
+    response = dns.message.make_response(query)  # EDNS version 0 in the reply whenever the query used EDNS
+    if query.edns > 0:  # a version we do not speak: say which one we do (RFC 6891 6.1.3)
+        response.set_rcode(dns.rcode.BADVERS)
+        return response
+    if query.opcode() != dns.opcode.QUERY:  # NOTIFY, UPDATE (RFC 2136), ...: not implemented
         response.set_rcode(dns.rcode.NOTIMP)
         return response
     if len(query.question) != 1:  # zero or several questions: no server answers those
@@ -189,20 +197,11 @@ def _formerr(data: bytes) -> bytes | None:
 
 
 def parse_delay(text: str | float | tuple[float, float] | None) -> tuple[float, float]:
-    """``"0.2"`` -> (0.2, 0.2), ``"0.05:0.3"`` -> (0.05, 0.3); None -> no delay. Raises ValueError."""
-    if text is None:
-        return (0.0, 0.0)
-    if isinstance(text, tuple):
-        low, high = (float(x) for x in text)
-    elif isinstance(text, (int, float)):
-        low = high = float(text)
-    else:
-        first, sep, second = text.partition(":")
-        low = float(first)
-        high = float(second) if sep else low
-    if not 0.0 <= low <= high <= _MAX_DELAY:
-        raise ValueError(f"delay must be SECONDS or LOW:HIGH with 0 <= LOW <= HIGH <= {_MAX_DELAY:g}")
-    return (low, high)
+    """``"0.2"`` -> (0.2, 0.2), ``"0.05:0.3"`` -> (0.05, 0.3); None -> no delay. Raises ValueError.
+
+    The workbook's one delay syntax (:func:`support.workbook.cli.parse_delay`), capped at a minute here.
+    """
+    return cli.parse_delay(text, _MAX_DELAY)
 
 
 def delay_for(name: str, delay: tuple[float, float], seed: int | None = None) -> float:
@@ -249,7 +248,8 @@ class _DNSProtocol(asyncio.DatagramProtocol):
         try:
             response = answer(query)
         except Exception as exc:  # a bug here must cost one answer (SERVFAIL), not the server
-            self._log(f"{addr}: SERVFAIL: {exc!r}")
+            # Logged even when not verbose: this is the server's fault, not the sender's.
+            print(f"{addr}: SERVFAIL: answer() raised {exc!r}", file=sys.stderr, flush=True)
             response = dns.message.make_response(query)
             response.set_rcode(dns.rcode.SERVFAIL)
         name = query.question[0].name.to_text() if query.question else ""
@@ -284,8 +284,7 @@ async def serve(
 ) -> None:
     """Serve DNS until ``stop`` is set (or the task is cancelled); prints the URL line once bound."""
     loop = asyncio.get_running_loop()
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock = socket.socket(services.socket_family(host), socket.SOCK_DGRAM)
     try:
         # A burst of queries overflows the default ~200 KB buffer (~200 datagrams) and the kernel drops the rest.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
@@ -296,8 +295,7 @@ async def serve(
     transport, _ = await loop.create_datagram_endpoint(lambda: _DNSProtocol(delay, seed, verbose), sock=sock)
     try:
         bound_host, bound_port = transport.get_extra_info("sockname")[:2]
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        print(f"Serving DNS on dns://{shown}:{bound_port}", flush=True)
+        print(f"Serving DNS on dns://{services.url_host(bound_host)}:{bound_port}", flush=True)
         low, high = delay
         how = "no delay" if high == 0 else f"delay {low:g}" + ("" if low == high else f"..{high:g}") + " s"
         print(f"zone: {len(existing_names())} names under .{' .'.join(KEYWORD_TLDS)}; {how}", flush=True)
@@ -306,34 +304,26 @@ async def serve(
         transport.close()
 
 
-def _host_arg(text: str) -> str:
-    try:
-        return services.loopback_host(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _delay_arg(text: str) -> tuple[float, float]:
-    try:
-        return parse_delay(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m support.lab.dns_server",
         description="Authoritative DNS over UDP for <python keyword>.{dev,org,com,net}, on loopback only.",
     )
     parser.add_argument(
-        "--host", type=_host_arg, default="127.0.0.1", help="loopback address (default %(default)s)"
+        "--host",
+        type=cli.checked(services.loopback_host),
+        default="127.0.0.1",
+        help="loopback address (default %(default)s)",
     )
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="UDP port; 0 picks a free one (default %(default)s)"
+        "--port",
+        type=cli.port,
+        default=DEFAULT_PORT,
+        help="UDP port; 0 picks a free one (default %(default)s)",
     )
     parser.add_argument(
         "--delay",
-        type=_delay_arg,
+        type=cli.delay(_MAX_DELAY),
         default=(0.0, 0.0),
         metavar="S|LOW:HIGH",
         help="hold each answer back (seconds)",
@@ -362,15 +352,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def start(delay: str | float | tuple[float, float] | None = None, seed: int | None = None) -> Service:
-    """Run the server in the background via ``support.lab.services`` (once per set of options)."""
-    args: list[str] = []
-    if delay is not None:
-        low, high = parse_delay(delay)  # fail here, in the notebook, not in the subprocess
-        args += ["--delay", f"{low!r}" if low == high else f"{low!r}:{high!r}"]
+def start(
+    delay: str | float | tuple[float, float] | None = None, seed: int | None = None, *, private: bool = False
+) -> Service:
+    """Run the server in the background via ``support.lab.services`` (once per set of options).
+
+    A bad delay raises ValueError here, before any process starts. Options are passed in one spelling
+    (``delay=0.2``, ``"0.2"`` and ``(0.2, 0.2)`` are one server); ``private=True`` starts one of your own.
+    """
+    args = ["--delay", cli.format_delay(parse_delay(delay))]
     if seed is not None:
-        args += ["--seed", str(seed)]
-    return services.start("support.lab.dns_server", *args)
+        args += ["--seed", str(int(seed))]
+    return services.start("support.lab.dns_server", *args, private=private)
 
 
 # --- the client side used by the lessons ----------------------------------------------------------------
@@ -417,14 +410,18 @@ def _resolver(host: str, port: int) -> dns.asyncresolver.Resolver:
     resolver = dns.asyncresolver.Resolver(configure=False)  # ignore /etc/resolv.conf: ask only our server
     resolver.nameservers = [host]
     resolver.port = port
-    # One try with the whole budget: loopback loses nothing, and a retry would only re-ask a slow server.
-    resolver.timeout = resolver.lifetime = PROBE_TIMEOUT
     return resolver
 
 
 def resolver_for(server: ServerSpec) -> dns.asyncresolver.Resolver:
-    """A dnspython asyncio resolver that asks only ``server`` (one shared instance per address)."""
-    return _resolver(*server_address(server))
+    """A dnspython asyncio resolver that asks only ``server`` (one shared instance per address).
+
+    Its time limit is :data:`PROBE_TIMEOUT` as it is now, read on every call: a lesson may change it.
+    """
+    resolver = _resolver(*server_address(server))
+    # One try with the whole budget: loopback loses nothing, and a retry would only re-ask a slow server.
+    resolver.timeout = resolver.lifetime = PROBE_TIMEOUT
+    return resolver
 
 
 async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:

@@ -23,28 +23,28 @@ Every request under ``/flags`` is recorded (path, start, end, status, outcome; t
 bounded log served at ``GET /_log``: a notebook plots requests in flight from it. ``DELETE /_log`` clears it and
 restarts the seeded choices, so a re-run cell sees the same errors again.
 ``GET /health`` says the server is up and how it is configured.
+
+The HTTP side (uvicorn, with a header deadline, one log line when descriptors run out, a quiet 400 for broken
+bodies, and the drop extension) lives in :mod:`support.lab.asgi_server`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import random
-import signal
-import socket
-import sys
 import time
 import urllib.request
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from support.lab import services
+from support.lab import asgi_server, services
 from support.lab.services import Service
-from support.workbook.open_files import raise_open_file_limit
+from support.timing import in_flight_counts, spans_from_log
+from support.workbook import cli
 
 __all__ = [
     "BASE_PATH",
@@ -63,22 +63,54 @@ BASE_PATH = "/flags"
 #: The chapter runs its plain, slow and faulty servers on 8000, 8001 and 8002; drop and stall come next.
 DEFAULT_PORTS: dict[str, int] = {"plain": 8000, "delay": 8001, "errors": 8002, "drop": 8003, "stall": 8004}
 MODES = tuple(DEFAULT_PORTS)
-_DEFAULT_DELAY = {"delay": "0.5", "errors": "0.5"}  # the chapter's slow server also delays its errors
+_DEFAULT_DELAY = {"delay": 0.5, "errors": 0.5}  # the chapter's slow server also delays its errors
 _DEFAULT_ERROR_RATE = {"errors": 0.25, "drop": 1.0, "stall": 1.0}
+_DEFAULT_STALL_MAX = 300.0
+_MAX_DELAY = 3600.0  # an hour: long enough for any lesson, short enough to catch a unit mistake (ms for s)
 _FAULTY = frozenset(_DEFAULT_ERROR_RATE)
 _LOG_MAX = 20_000  # enough for a 1000-request burst several times over, small enough to serve in one response
-_BACKLOG = 2048  # a burst of 1000 connects must queue in the kernel, not be refused
 _MAX_HEADER_BYTES = 16 * 1024  # request target + headers; real clients send well under 1 KiB
-_ABORT = "workbook.abort"  # scope extension: close this connection without answering
 
 
 @dataclass(frozen=True, slots=True)
 class _Options:
+    """One configuration of the site, every default filled in: equal options, equal value."""
+
     mode: str
     delay: tuple[float, float]
     error_rate: float
     seed: int
     stall_max: float
+
+    @classmethod
+    def resolve(
+        cls,
+        mode: str,
+        delay: str | float | tuple[float, float] | None,
+        error_rate: str | float | None,
+        seed: int | None,
+        stall_max: str | float | None,
+    ) -> _Options:
+        """Fill in the mode's defaults and check every value; raises ValueError (a ``cli.BadValue``)."""
+        if mode not in MODES:
+            raise cli.BadValue(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        return cls(
+            mode,
+            cli.parse_delay(_DEFAULT_DELAY.get(mode, 0.0) if delay is None else delay, _MAX_DELAY),
+            cli.fraction(_DEFAULT_ERROR_RATE.get(mode, 0.0) if error_rate is None else error_rate),
+            0 if seed is None else int(seed),
+            cli.positive_seconds(_DEFAULT_STALL_MAX if stall_max is None else stall_max),
+        )
+
+    def to_args(self) -> list[str]:
+        """The command line for this configuration, every option spelt out one way."""
+        return [
+            *("--mode", self.mode),
+            *("--delay", cli.format_delay(self.delay)),
+            *("--error-rate", repr(self.error_rate)),
+            *("--seed", str(self.seed)),
+            *("--stall-max", repr(self.stall_max)),
+        ]
 
 
 # --- the application --------------------------------------------------------------------------------------
@@ -185,9 +217,9 @@ class _FlagSite:
         return "stalled"
 
     async def _abort(self, scope: dict[str, Any], receive: Callable[..., Any]) -> None:
-        abort = scope.get("extensions", {}).get(_ABORT)
+        abort = scope.get("extensions", {}).get(asgi_server.ABORT)
         if abort is None:
-            raise RuntimeError("dropping a connection needs the flag server's own uvicorn protocol")
+            raise RuntimeError("dropping a connection needs the protocol of support.lab.asgi_server")
         abort()
         # Returning before uvicorn notices the close would make it send a 500 on the closing socket.
         await _disconnected(receive)
@@ -198,32 +230,8 @@ async def _disconnected(receive: Callable[..., Any]) -> None:
         pass
 
 
-class _HeaderLimit:
-    """Answer 431 to requests whose target and headers exceed a limit.
-
-    uvicorn's limit covers only headers still arriving; a large block that arrives in one read would pass.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(
-        self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
-    ) -> None:
-        if scope["type"] == "http":
-            size = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
-            size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-            if size > _MAX_HEADER_BYTES:
-                headers = [(b"content-type", b"text/plain"), (b"connection", b"close")]
-                await send({"type": "http.response.start", "status": 431, "headers": headers})
-                await send({"type": "http.response.body", "body": b"Request Header Fields Too Large\n"})
-                return
-        await self.app(scope, receive, send)
-
-
 def _make_app(options: _Options, files: dict[str, tuple[bytes, str]]) -> tuple[Any, _FlagSite]:
     from starlette.applications import Starlette
-    from starlette.middleware import Middleware
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
@@ -248,84 +256,10 @@ def _make_app(options: _Options, files: dict[str, tuple[bytes, str]]) -> tuple[A
         Route("/_log", clear_log, methods=["DELETE"]),
         Route(BASE_PATH + "/{rest:path}", site, methods=["GET"]),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_HeaderLimit)]), site
+    return Starlette(routes=routes), site
 
 
-# --- the server -------------------------------------------------------------------------------------------
-
-
-def _protocol_class() -> type:
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    class AbortableH11Protocol(H11Protocol):
-        """uvicorn's HTTP/1.1 protocol, plus a scope extension that closes the connection with no answer."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            app = self.app
-
-            async def app_with_abort(scope: Any, receive: Any, send: Any) -> None:
-                scope["extensions"] = {**(scope.get("extensions") or {}), _ABORT: self.transport.close}
-                await app(scope, receive, send)
-
-            self.app = app_with_abort
-
-    return AbortableH11Protocol
-
-
-def _server_class() -> type:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        """uvicorn's server, ending with status 0 on SIGTERM and waking stalled requests at shutdown."""
-
-        site: _FlagSite
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # main() installs the handlers before announcing the URL, so a SIGTERM sent at once is not lost;
-            # uvicorn's own version would also re-raise the signal at the end: "killed by SIGTERM", not 0.
-            yield
-
-        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-            self.site.closing.set()
-            await super().shutdown(sockets)
-
-    return Server
-
-
-def _delay(text: str) -> tuple[float, float]:
-    low, sep, high = text.partition(":")
-    try:
-        bounds = (float(low), float(high if sep else low))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected seconds like 0.5 or a range like 0.1:0.5, not {text!r}"
-        ) from None
-    if not 0 <= bounds[0] <= bounds[1] < 3600:
-        raise argparse.ArgumentTypeError(f"delay must be 0 <= low <= high < 3600 seconds, not {text!r}")
-    return bounds
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"error rate must be between 0 and 1, not {text}")
-    return value
+# --- the command line ------------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -334,99 +268,67 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m support.lab.flag_server", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--mode", choices=MODES, default="plain", help="how to misbehave (default: plain)")
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=_port, help="0 picks a free port (default: 8000 + mode's index)")
     parser.add_argument(
-        "--delay", type=_delay, help="seconds, or low:high (default: 0.5 in delay/errors, else 0)"
+        "--host",
+        type=cli.checked(services.loopback_host),
+        default="127.0.0.1",
+        help="loopback address to bind (default: 127.0.0.1)",
     )
-    parser.add_argument("--error-rate", type=_fraction, help="fraction that fails in errors/drop/stall modes")
+    parser.add_argument("--port", type=cli.port, help="0 picks a free port (default: 8000 + mode's index)")
+    parser.add_argument(
+        "--delay",
+        type=cli.delay(_MAX_DELAY),
+        help="seconds, or low:high (default: 0.5 in delay/errors, else 0)",
+    )
+    parser.add_argument(
+        "--error-rate", type=cli.fraction, help="fraction that fails in errors/drop/stall modes"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for delays and failures (default: 0)")
-    parser.add_argument("--stall-max", type=_seconds, default=300.0, help="seconds before a stall gives up")
+    parser.add_argument(
+        "--stall-max", type=cli.positive_seconds, help="seconds before a stall gives up (default: 300)"
+    )
     args = parser.parse_args(argv)
-    try:
-        args.host = services.loopback_host(args.host)
-    except ValueError as exc:
-        parser.error(f"--host: {exc}")
     if args.port is None:
         args.port = DEFAULT_PORTS[args.mode]
-    if args.delay is None:
-        args.delay = _delay(_DEFAULT_DELAY.get(args.mode, "0"))
-    if args.error_rate is None:
-        args.error_rate = _DEFAULT_ERROR_RATE.get(args.mode, 0.0)
+    options = _Options.resolve(args.mode, args.delay, args.error_rate, args.seed, args.stall_max)
+    args.delay, args.error_rate, args.stall_max = options.delay, options.error_rate, options.stall_max
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until SIGINT or SIGTERM; exit status 0 then."""
+    """Serve until SIGINT or SIGTERM; exit status 0 then (1 when the port cannot be bound)."""
     args = parse_args(argv)
-    import uvicorn
-
-    raise_open_file_limit(65536)  # one descriptor per connection: room for the 1000-connection lessons
     options = _Options(args.mode, args.delay, args.error_rate, args.seed, args.stall_max)
     app, site = _make_app(options, _load_files())
-    config = uvicorn.Config(
+    return asgi_server.serve(
         app,
-        http=_protocol_class(),
-        loop="asyncio",
-        ws="none",
-        lifespan="off",
-        backlog=_BACKLOG,
-        limit_concurrency=None,
-        timeout_keep_alive=5,
-        timeout_graceful_shutdown=2,  # delayed answers still in flight get this long at shutdown
-        h11_max_incomplete_event_size=_MAX_HEADER_BYTES,  # still arriving and already this big: 400
-        access_log=False,
-        log_level="warning",
-        proxy_headers=False,
-        server_header=False,
+        args.host,
+        args.port,
+        what=f"flag site ({args.mode})",
+        on_shutdown=site.closing.set,  # delayed and stalled requests end now, not after their wait
+        max_header_bytes=_MAX_HEADER_BYTES,
     )
-    server = _server_class()(config)
-    server.site = site
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    # Saying IPPROTO_TCP (not 0) matters: asyncio only turns Nagle off for sockets that say so, and with Nagle
-    # every keep-alive response waits 40 ms for the client's delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
-    sock.listen(_BACKLOG)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, server.handle_exit)
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    print(f"Serving flag site ({args.mode}) on http://{host}:{sock.getsockname()[1]}", flush=True)
-    server.run(sockets=[sock])
-    return 0
 
 
 def start(
     mode: str = "plain",
     *,
-    delay: float | tuple[float, float] | None = None,
+    delay: str | float | tuple[float, float] | None = None,
     error_rate: float | None = None,
     seed: int | None = None,
     stall_max: float | None = None,
+    private: bool = False,
 ) -> Service:
-    """Run the flag site in the background on a free port (once per set of options) and return it.
+    """Run the flag site in the background on a free port (once per configuration) and return it.
 
-    Options left as None take the mode's defaults (see the module docstring). ``flags_url(service)`` gives the
-    ``BASE_URL`` for the chapter's clients; ``support.lab.services.stop(service)`` ends it.
+    Options left as None take the mode's defaults (see the module docstring), and a default given explicitly
+    is the same configuration: ``start("delay")`` and ``start("delay", delay=0.5)`` are one server. Bad
+    values raise ValueError here, before any process starts. ``private=True`` starts a server of your own
+    that no other ``start`` call returns. ``flags_url(service)`` gives the ``BASE_URL`` for the chapter's
+    clients; ``support.lab.services.stop(service)`` ends it.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    args = ["--mode", mode]
-    if delay is not None:
-        low, high = delay if isinstance(delay, tuple) else (delay, delay)
-        args += ["--delay", f"{low}:{high}"]
-    if error_rate is not None:
-        args += ["--error-rate", str(error_rate)]
-    if seed is not None:
-        args += ["--seed", str(seed)]
-    if stall_max is not None:
-        args += ["--stall-max", str(stall_max)]
-    return services.start("support.lab.flag_server", *args)
+    options = _Options.resolve(mode, delay, error_rate, seed, stall_max)
+    return services.start("support.lab.flag_server", *options.to_args(), private=private)
 
 
 def flags_url(service: Service) -> str:
@@ -448,11 +350,7 @@ def clear_log(service: Service, timeout: float = 30.0) -> None:
 
 def peak_in_flight(service: Service, timeout: float = 30.0) -> int:
     """Most requests the site held at once since its log was last cleared, from its own log."""
-    from support.plots import in_flight_counts  # imported late: matplotlib is for clients, not the server
-    from support.timing import Span
-
-    spans = [Span(e["path"], e["start"], e["end"]) for e in read_log(service, timeout)]
-    return max(in_flight_counts(spans)[1])
+    return max(in_flight_counts(spans_from_log(read_log(service, timeout)))[1])
 
 
 if __name__ == "__main__":

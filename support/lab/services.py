@@ -5,13 +5,18 @@ process, bound to 127.0.0.1 on a free port. A separate process keeps it alive ac
 its CPU use out of the kernel's measurements, and lets the notebook kill it for sure.
 
 ``start()`` is idempotent: calling it again with the same module and arguments (a re-run cell, a second
-test) returns the running service instead of leaking a second one. Everything still running is stopped at
-interpreter exit.
+test) returns the running service instead of leaking a second one. ``start(..., private=True)`` is the
+exception: a fresh server that no later ``start`` hands out, for a caller (a test fixture) that will stop it
+and must not stop anyone else's. Everything still running is stopped at interpreter exit.
+
+The servers bind loopback only (:func:`loopback_host`); :func:`socket_family` and :func:`url_host` are the one
+place that knows an IPv6 address needs ``AF_INET6`` and brackets in a URL.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ipaddress
 import os
 import re
@@ -21,11 +26,22 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from support.paths import REPO_ROOT
 
-__all__ = ["Service", "ServiceError", "loopback_host", "start", "stop", "stop_all", "running"]
+__all__ = [
+    "Service",
+    "ServiceError",
+    "loopback_host",
+    "running",
+    "socket_family",
+    "start",
+    "stop",
+    "stop_all",
+    "url_host",
+]
 
 # The line a server prints once it listens, e.g. "Serving flags on http://127.0.0.1:40123".
 _URL_LINE = re.compile(
@@ -45,7 +61,11 @@ class Service:
     args: tuple[str, ...]
     url: str
     process: subprocess.Popen[str] = field(repr=False)
+    #: What the server printed (stdout and stderr, first 1000 lines); complete once it has stopped.
     output: list[str] = field(default_factory=list, repr=False)
+    #: Started with ``private=True``: never handed to another ``start`` call.
+    private: bool = False
+    _reader: threading.Thread | None = field(default=None, repr=False, compare=False)
 
     @property
     def host(self) -> str:
@@ -68,7 +88,7 @@ class Service:
         return f"{self.module} at {self.url}"
 
 
-_running: dict[tuple[str, tuple[str, ...]], Service] = {}
+_started: list[Service] = []  # every service this process started and has not stopped, shared or private
 _lock = threading.Lock()
 
 
@@ -88,49 +108,59 @@ def loopback_host(host: str) -> str:
     return str(address)
 
 
+def socket_family(host: str) -> socket.AddressFamily:
+    """``AF_INET6`` for an IPv6 address such as ``::1``, else ``AF_INET``: the family a socket for it needs."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def url_host(host: str) -> str:
+    """``host`` as a URL spells it: an IPv6 address in brackets (``[::1]``), anything else unchanged."""
+    return f"[{host}]" if ":" in host else host
+
+
 def running() -> list[Service]:
     """The services started by this process that are still alive."""
     with _lock:
-        return [s for s in _running.values() if s.alive]
+        return [s for s in _started if s.alive]
 
 
-def start(module: str, *args: str, ready_timeout: float = 30.0) -> Service:
+def start(module: str, *args: str, ready_timeout: float = 30.0, private: bool = False) -> Service:
     """Run ``python -m <module> --port 0 <args>`` and return it once it answers.
 
-    The same module with the same arguments is started only once per process; a service that died is
-    started afresh.
+    The same module with the same arguments is started only once per process (a service that died is
+    started afresh), unless ``private``: then a new server is started, and no later call gets it. Modules'
+    own ``start()`` functions spell equal options one way, so equal configurations share a server.
     """
-    key = (module, tuple(args))
+    args = tuple(args)
     with _lock:
-        service = _running.get(key)
-        if service is not None and service.alive:
-            return service
-        service = _launch(module, tuple(args), ready_timeout)
-        _running[key] = service
+        if not private:
+            for service in _started:
+                if not service.private and (service.module, service.args) == (module, args) and service.alive:
+                    return service
+        service = _launch(module, args, ready_timeout, private)
+        _started.append(service)
         return service
 
 
 def stop(service: Service, timeout: float = 5.0) -> None:
-    """Stop one service: SIGTERM, then SIGKILL if it does not exit in time."""
+    """Stop one service: SIGTERM, then SIGKILL if it does not exit within ``timeout`` seconds."""
     with _lock:
-        for key, value in list(_running.items()):
-            if value is service:
-                del _running[key]
-    _terminate(service.process, timeout)
+        _started[:] = [s for s in _started if s is not service]
+    _terminate(service, timeout)
 
 
 def stop_all() -> int:
     """Stop every service this process started; return how many were running."""
     with _lock:
-        services = list(_running.values())
-        _running.clear()
+        services = list(_started)
+        _started.clear()
     alive = sum(s.alive for s in services)
     for service in services:
-        _terminate(service.process, 5.0)
+        _terminate(service, 5.0)
     return alive
 
 
-def _launch(module: str, args: tuple[str, ...], ready_timeout: float) -> Service:
+def _launch(module: str, args: tuple[str, ...], ready_timeout: float, private: bool) -> Service:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # The repo on the path lets `-m support.x` work even where the package is not installed (a plain checkout).
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
@@ -160,43 +190,64 @@ def _launch(module: str, args: tuple[str, ...], ready_timeout: float) -> Service
                 if not found and (match := _URL_LINE.search(line)):
                     found.append(match.group("url"))
                     ready.set()
-        ready.set()
+        ready.set()  # end of output: the server has exited (or closed its stdout), URL or not
 
-    threading.Thread(target=pump, name=f"{module}-output", daemon=True).start()
+    reader = threading.Thread(target=pump, name=f"{module}-output", daemon=True)
+    reader.start()
+    service = Service(module, args, "", process, output, private, reader)
     deadline = time.monotonic() + ready_timeout
     if not ready.wait(ready_timeout) or not found:
-        _terminate(process, 2.0)
-        shown = "\n".join(output[-20:]) or "(no output)"
-        raise ServiceError(f"{module} did not report a URL within {ready_timeout:.0f} s:\n{shown}")
-    url = found[0]
-    if urlsplit(url).scheme in {"http", "https", "tcp"}:
-        _wait_for_connect(url, deadline, process, output)
-    return Service(module, args, url, process, output)
+        ended = ready.is_set()
+        if ended:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(2.0)  # it closed its output: let it finish exiting, for the status
+        _terminate(service, 2.0)
+        if ended:
+            _fail(service, f"exited with status {process.returncode} before it was ready")
+        _fail(service, f"did not report a URL within {ready_timeout:g} s")
+    service.url = found[0]
+    if urlsplit(service.url).scheme in {"http", "https", "tcp"}:
+        _wait_for_connect(service, deadline)
+    return service
 
 
-def _wait_for_connect(url: str, deadline: float, process: subprocess.Popen[str], output: list[str]) -> None:
-    parts = urlsplit(url)
+def _fail(service: Service, what: str) -> NoReturn:
+    """Raise ServiceError; the server's last line, usually its own reason, ends the first line of the message."""
+    last = service.output[-1] if service.output else "(no output)"
+    shown = "\n".join(service.output[-20:]) or "(no output)"
+    raise ServiceError(f"{service.module} {what}: {last}\n{shown}")
+
+
+def _wait_for_connect(service: Service, deadline: float) -> None:
+    parts = urlsplit(service.url)
     while True:
         try:
             with socket.create_connection((parts.hostname, parts.port), timeout=1.0):
                 return
         except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                _terminate(process, 2.0)
-                shown = "\n".join(output[-20:]) or "(no output)"
-                raise ServiceError(f"{url} does not accept connections:\n{shown}") from None
+            if not service.alive:
+                _terminate(service, 2.0)
+                _fail(
+                    service, f"exited with status {service.process.returncode} before {service.url} accepted"
+                )
+            if time.monotonic() > deadline:
+                _terminate(service, 2.0)
+                _fail(service, f"announced {service.url} but it does not accept connections")
             time.sleep(0.02)
 
 
-def _terminate(process: subprocess.Popen[str], timeout: float) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def _terminate(service: Service, timeout: float) -> None:
+    """SIGTERM, then SIGKILL after ``timeout``; then wait until its output is read to the end."""
+    process = service.process
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if service._reader is not None:
+        service._reader.join(2.0)  # the pipe ends with the process (unless a child of its own holds it)
 
 
 atexit.register(stop_all)

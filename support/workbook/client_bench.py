@@ -1,4 +1,4 @@
-"""When the client is the bottleneck: N simultaneous downloads with four HTTP client set-ups.
+"""When the client is the bottleneck: N simultaneous downloads with five HTTP client set-ups.
 
 The download lessons show that one asyncio process can wait on a thousand requests at once: against the
 delayed flag site (every answer comes after a fixed delay ``d``) a burst of N requests should take about one

@@ -1,0 +1,303 @@
+"""Serve an ASGI app with uvicorn on a loopback socket, hardened against the clients a classroom produces.
+
+uvicorn speaks HTTP/1.1 (through h11) and runs the app; :func:`serve` adds what a teaching server needs and
+uvicorn's options do not offer:
+
+Header deadline
+    A connection must deliver a complete request line and headers within :data:`HEADER_TIMEOUT` seconds of
+    opening, and again after each response, or it is closed. uvicorn only times out a keep-alive connection
+    that has been idle since a response, and any byte restarts that timer, so a client that connects and
+    says nothing, stops halfway through the request line, or trickles its headers a byte at a time
+    (slowloris) held a socket for ever. The deadline is a total, not an idle timer: trickling does not
+    extend it. A request being answered (a delayed or stalled one) is never cut by it.
+Running out of file descriptors
+    Each connection is a descriptor. Once they run out, ``accept()`` fails with EMFILE; asyncio's accept
+    loop then logs a traceback, pauses accepting for a second, and (a CPython bug, gh-151615, fixed only in
+    later releases) keeps calling ``accept()`` up to ``backlog`` times anyway, logging and rescheduling each
+    time: 2048 tracebacks a tick, a core spinning. The listening socket here (:class:`_Listener`) ends that
+    loop at the first EMFILE, so asyncio's one-second pause is all that happens; the report is one line (at
+    most one a second), and accepting resumes by itself once descriptors are free. At start-up the soft
+    open-file limit is raised to the hard one.
+Malformed requests
+    A body that breaks HTTP (an invalid chunk, say) arrives while the app may already be answering the
+    request: uvicorn answers 400, and the app's answer then hit a connection h11 had closed, logged as
+    "Exception in ASGI application" with a traceback. Here the app's answer is discarded quietly instead, and
+    the log keeps uvicorn's one line, "Invalid HTTP request received."; when the answer has already gone
+    out, the connection is simply closed. Request targets and headers over ``max_header_bytes`` in total get
+    431, even when they arrive in one read (uvicorn's own limit covers only what is still arriving).
+Dropping a connection on purpose
+    ``scope["extensions"][ABORT]()`` closes the connection without an answer, for servers that teach what
+    clients must survive.
+
+Why extend uvicorn instead of putting a proxy in front or choosing another server: the flag site already
+subclasses uvicorn's ``H11Protocol`` for the abort extension, and the header deadline is one timer in that
+subclass. A proxy in front (nginx's ``client_header_timeout``) would be a second process to start and stop
+and a second hop inside every timing the lessons plot; Hypercorn's ``read_timeout`` restarts on every read
+(no help against trickling); Granian's header timeout is Rust, out of reach of the abort extension. The
+price is a dependency on uvicorn's internals: ``pyproject.toml`` bounds its version, and a test checks that
+every method overridden here still exists upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import math
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from support.lab import services
+from support.workbook.open_files import raise_open_file_limit
+
+__all__ = ["ABORT", "HEADER_TIMEOUT", "OVERRIDDEN", "serve"]
+
+#: Seconds a connection gets to send a complete request line and headers (from opening, or from the last
+#: response). Loopback clients send theirs in microseconds; only a stuck or hostile client needs more.
+HEADER_TIMEOUT = 5.0
+#: Scope extension: call it to close this connection without answering.
+ABORT = "workbook.abort"
+#: uvicorn H11Protocol methods the protocol here overrides (checked against each uvicorn upgrade by a test).
+OVERRIDDEN = ("connection_made", "connection_lost", "on_response_complete", "send_400_response")
+
+_BACKLOG = 2048  # a burst of 1000 connects must queue in the kernel, not be refused
+_OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_ACCEPT_MESSAGE = "socket.accept() out of system resource"  # what asyncio's accept loop reports
+_log = logging.getLogger("uvicorn.error")
+
+
+# --- the listening socket ----------------------------------------------------------------------------------
+
+
+class _Listener(socket.socket):
+    """A listening socket whose ``accept()`` stops asyncio's accept loop at the first out-of-descriptors error.
+
+    asyncio removes the socket's reader and retries a second later, but goes on calling ``accept()`` for the
+    rest of its loop; those extra calls get ``BlockingIOError`` here, which ends the loop quietly.
+    """
+
+    resting = False
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        if self.resting:
+            raise BlockingIOError(errno.EAGAIN, "not accepting until descriptors free up")
+        try:
+            return super().accept()
+        except OSError as exc:
+            if exc.errno in _OUT_OF_DESCRIPTORS:
+                self.resting = True
+                # Runs after asyncio's accept loop, which this call is part of, has ended.
+                asyncio.get_running_loop().call_soon(setattr, self, "resting", False)
+            raise
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    # Saying IPPROTO_TCP (not 0) matters: asyncio only turns Nagle off for sockets that say so, and with Nagle
+    # every keep-alive response waits 40 ms for the client's delayed ACK.
+    sock = _Listener(services.socket_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(_BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _AcceptReport:
+    """The loop's exception handler: out-of-descriptors becomes one line, at most one a second."""
+
+    def __init__(self) -> None:
+        self.last = -math.inf  # the first report is always printed
+        self.quiet = 0  # reports not printed since the last line
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if context.get("message") != _ACCEPT_MESSAGE or not isinstance(exc, OSError):
+            loop.default_exception_handler(context)
+            return
+        now = time.monotonic()
+        if now - self.last < 1.0:
+            self.quiet += 1
+            return
+        try:
+            import resource
+
+            limit = f", limit {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}"
+        except ImportError:
+            limit = ""
+        more = f" ({self.quiet} more since the last line)" if self.quiet else ""
+        _log.warning(
+            "out of file descriptors (%s%s): new connections wait in the backlog; retrying every second%s",
+            exc.strerror,
+            limit,
+            more,
+        )
+        self.last, self.quiet = now, 0
+
+
+# --- the protocol ------------------------------------------------------------------------------------------
+
+
+def _protocol_class() -> type:
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        """uvicorn's HTTP/1.1 protocol with a header deadline, a quiet 400, and the abort extension."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._header_deadline: asyncio.TimerHandle | None = None
+            app = self.app
+
+            async def app_with_abort(scope: Any, receive: Any, send: Any) -> None:
+                scope["extensions"] = {**(scope.get("extensions") or {}), ABORT: self.transport.close}
+                await app(scope, receive, send)
+
+            self.app = app_with_abort
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm_header_deadline()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._header_deadline is not None:
+                self._header_deadline.cancel()
+            super().connection_lost(exc)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm_header_deadline()  # the next request's headers get the same budget
+
+        def _arm_header_deadline(self) -> None:
+            if self._header_deadline is not None:
+                self._header_deadline.cancel()
+            self._header_deadline = self.loop.call_later(HEADER_TIMEOUT, self._header_deadline_passed)
+
+        def _header_deadline_passed(self) -> None:
+            self._header_deadline = None
+            # IDLE: no complete request yet. A request being answered is the app's business, not a timeout.
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete:
+                cycle.disconnected = True  # whatever the app still sends for this request goes nowhere
+                cycle.message_event.set()
+            # uvicorn has logged its one line ("Invalid HTTP request received.") before calling this.
+            if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+                super().send_400_response(msg)  # answers 400 and closes
+            else:
+                self.transport.close()  # the answer has begun: too late for a 400
+
+    return Protocol
+
+
+# --- header size ---------------------------------------------------------------------------------------------
+
+
+class _HeaderLimit:
+    """Answer 431 to requests whose target and headers exceed a limit, however they arrived."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(
+        self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
+        if scope["type"] == "http":
+            size = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+            size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if size > self.max_bytes:
+                headers = [(b"content-type", b"text/plain"), (b"connection", b"close")]
+                await send({"type": "http.response.start", "status": 431, "headers": headers})
+                await send({"type": "http.response.body", "body": b"Request Header Fields Too Large\n"})
+                return
+        await self.app(scope, receive, send)
+
+
+# --- the server ----------------------------------------------------------------------------------------------
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, exiting 0 on SIGTERM, reporting EMFILE in one line, with a shutdown hook."""
+
+        on_shutdown: Callable[[], None] = staticmethod(lambda: None)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # serve() installs the handlers before announcing the URL, so a SIGTERM sent at once is not lost;
+            # uvicorn's own version would also re-raise the signal at the end: "killed by SIGTERM", not 0.
+            yield
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(_AcceptReport())
+            await super().startup(sockets)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            self.on_shutdown()
+            await super().shutdown(sockets)
+
+    return Server
+
+
+def serve(
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    what: str,
+    on_shutdown: Callable[[], None] = lambda: None,
+    max_header_bytes: int = 16 * 1024,
+) -> int:
+    """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM; return the exit status (0, or 1 if unbound).
+
+    Prints ``Serving <what> on http://HOST:PORT`` once the socket listens (the line ``services`` waits for).
+    ``on_shutdown`` runs when shutdown begins, to wake requests that would otherwise wait it out.
+    """
+    import uvicorn
+
+    # One descriptor per connection: the soft limit goes up to the hard one (as far as 65536 is below it).
+    raise_open_file_limit(65536)
+    config = uvicorn.Config(
+        _HeaderLimit(app, max_header_bytes),
+        http=_protocol_class(),
+        loop="asyncio",
+        ws="none",
+        lifespan="off",
+        backlog=_BACKLOG,
+        limit_concurrency=None,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=2,  # answers still in flight get this long at shutdown
+        h11_max_incomplete_event_size=max_header_bytes,  # still arriving and already this big: 400
+        access_log=False,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+    )
+    server = _server_class()(config)
+    server.on_shutdown = on_shutdown
+    try:
+        sock = _listen(host, port)
+    except OSError as exc:
+        print(f"cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, server.handle_exit)
+    print(f"Serving {what} on http://{services.url_host(host)}:{sock.getsockname()[1]}", flush=True)
+    server.run(sockets=[sock])
+    return 0
