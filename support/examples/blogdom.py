@@ -24,6 +24,7 @@ from support.examples import cli
 from support.lab import dns_server
 from support.lab.dns_server import Result, ServerSpec
 from support.timing import Stopwatch, Timeline
+from support.workbook.cli import positive_int
 
 __all__ = [
     "MAX_KEYWORD_LEN",
@@ -118,16 +119,6 @@ def _server_arg(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label: at most 63 letters, digits, -
 
 
@@ -154,7 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-len",
-        type=_positive_int,
+        type=positive_int,
         default=MAX_KEYWORD_LEN,
         metavar="N",
         help="longest keyword to try (default %(default)s)",
@@ -184,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     service = None
     server = args.server
     if server is None:
-        service = dns_server.start(delay=args.delay, seed=args.seed)
+        service = dns_server.start(delay=args.delay, seed=args.seed, private=True)  # ours alone to stop
         server = service.url
         print(f"(started a local DNS server on {server})", flush=True)
     probe_all = probe_sequentially if args.sequential else probe_concurrently
