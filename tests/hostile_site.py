@@ -97,6 +97,7 @@ class HostileSite:
         self._thread = threading.Thread(target=self._loop.run_forever, name="hostile-site", daemon=True)
         self._server: asyncio.Server | None = None
         self._connections = 0
+        self.open_connections = 0  # connections the clients still hold open
 
     @property
     def url(self) -> str:
@@ -147,6 +148,7 @@ class HostileSite:
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._connections += 1
+        self.open_connections += 1
         connection = self._connections
         try:
             while True:
@@ -157,6 +159,7 @@ class HostileSite:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, IndexError):
             pass  # the client went away, or sent something that is not a request
         finally:
+            self.open_connections -= 1
             writer.close()
 
     async def _answer(
