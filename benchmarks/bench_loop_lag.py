@@ -100,7 +100,7 @@ def figures(results: Path = RESULTS) -> list[Figure]:
 async def _rounds(n: int, repeat: int) -> list[list[Measured]]:
     with cpu_offload.process_pool() as pool:
         async with cpu_offload.local_dask() as client:
-            await cpu_offload._warm_up(pool, client)
+            await cpu_offload.warm_up(pool, client)
             return [await cpu_offload.compare(n, pool, client) for _ in range(repeat)]
 
 

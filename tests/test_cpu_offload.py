@@ -35,7 +35,7 @@ async def test_side_by_side_only_the_loop_and_numpy_block_and_all_agree() -> Non
     n = 1_500_000
     with cpu_offload.process_pool() as pool:
         async with cpu_offload.local_dask() as client:
-            await cpu_offload._warm_up(pool, client)
+            await cpu_offload.warm_up(pool, client)
             results = await cpu_offload.compare(n, pool, client)
     assert [r.option for r in results] == list(cpu_offload.OPTIONS)
     assert {r.value for r in results} == {cpu_offload.sum_of_squares(n)}

@@ -36,7 +36,7 @@ def role(command: list[str]) -> str:
     if "-m" in command and command.index("-m") + 1 < len(command):
         return command[command.index("-m") + 1]
     if "spawn_main" in text:
-        return "spawned worker (a process pool's or Dask's)"
+        return "spawned worker"
     return os.path.basename(command[0]) if command else "?"
 
 
