@@ -101,7 +101,7 @@ async def check_fingerprints_in_pool(fingerprints_in_pool: FingerprintsInPool) -
         on_this_thread = time.thread_time() - on_this_thread
     if pool.total == 0:
         require(
-            on_this_thread < cost / 2,
+            on_this_thread < cost / 4,
             "the fingerprints were computed on the loop's own thread, which froze the loop meanwhile: hand "
             "each one to the pool with `loop.run_in_executor(pool, fingerprint, name)`.",
         )
