@@ -117,3 +117,9 @@ def test_cli_usage_errors_exit_2_with_one_line(argv: list[str], capsys: pytest.C
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "error:" in err and "Traceback" not in err
+
+
+def test_index_words_are_the_words_tokenize_finds() -> None:
+    # The index splits names on spaces and hyphens; a query is split by tokenize(): they must agree.
+    index = charindex.shared_index()
+    assert all(list(tokenize(word)) == [word] for word in index.entries)
