@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
-__all__ = ["Span", "Stopwatch", "Timeline", "format_duration", "format_ratio"]
+__all__ = ["Span", "Stopwatch", "Timeline", "format_duration", "format_ratio", "percentile"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,6 +34,23 @@ def format_ratio(ratio: float) -> str:
     if ratio != ratio or ratio < 0:
         raise ValueError(f"a ratio must be a non-negative number, got {ratio!r}")
     return f"{ratio:.1f}×"
+
+
+def percentile(samples: Iterable[float], p: float) -> float:
+    """The ``p``-th percentile of ``samples`` (0 <= p <= 100), interpolating between neighbours.
+
+    ``percentile(latencies, 99)`` is the latency that 99 % of requests beat: the slow tail a user notices
+    and an average hides.
+    """
+    ordered = sorted(samples)
+    if not ordered:
+        raise ValueError("percentile of no samples")
+    if not 0 <= p <= 100:
+        raise ValueError(f"p must be between 0 and 100, not {p}")
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 class Stopwatch:

@@ -135,3 +135,20 @@ def test_steps_chart_draws_running_and_waiting_slices_per_task() -> None:
     assert len(ax.patches) == 4  # a: run, wait, run; b: run
     with pytest.raises(ValueError):
         plots.steps_chart(Trace())
+
+
+def test_latency_chart_draws_one_curve_per_series_with_marks(tmp_path: Path) -> None:
+    alone = [0.001 + i * 1e-5 for i in range(50)]
+    crowd = [0.01 + i * 1e-4 for i in range(500)]
+    fig = plots.latency_chart({"alone": alone, "crowd": crowd}, marks=(50, 99))
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["alone (50)", "crowd (500)"]
+    notes = [t.get_text() for t in ax.texts]
+    assert sum(n.startswith("p99 ") for n in notes) == 2 and sum(n.startswith("p50 ") for n in notes) == 2
+    assert plots.save_png(fig, tmp_path / "lat.png").stat().st_size > 1000
+    with pytest.raises(ValueError):
+        plots.latency_chart({})
+    with pytest.raises(ValueError):
+        plots.latency_chart({"empty": []})

@@ -103,3 +103,16 @@ def test_span_duration_and_manual_add() -> None:
     assert span == Span("server", 1.0, 3.5, "error") and span.duration == 2.5
     assert timeline.total == 2.5
     assert Timeline().total == 0.0
+
+
+def test_percentile_interpolates_between_sorted_samples() -> None:
+    from support.timing import percentile
+
+    samples = [5.0, 1.0, 3.0, 2.0, 4.0]
+    assert percentile(samples, 0) == min(samples) and percentile(samples, 100) == max(samples)
+    assert percentile(samples, 50) == sorted(samples)[2]
+    assert percentile(samples, 25) < percentile(samples, 50) < percentile(samples, 99)
+    assert percentile([7.0], 99) == 7.0
+    for bad in ([], [1.0]):
+        with pytest.raises(ValueError):
+            percentile(bad, 101 if bad else 50)
