@@ -6,6 +6,10 @@ structure search engines keep for documents. A query of several words is answere
 so ``"cat face"`` finds the characters whose name has both ``CAT`` and ``FACE``. Words are matched whole and
 without regard to case; a word no name holds makes the answer empty.
 
+Two differences from the chapter's index, both about queries from strangers: a query is split on anything
+that is not a letter or digit (so ``"cat, face"`` works), and looking up an unknown word does not add it to
+the index (a ``defaultdict`` would, and a stream of junk queries would grow it without bound).
+
 Nothing here is concurrent. Building the index takes about a second (the servers do it once, before they
 listen); a search is a few set intersections and takes microseconds.
 

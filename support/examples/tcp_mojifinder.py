@@ -34,7 +34,7 @@ import contextlib
 import signal
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from support.examples.charindex import InvertedIndex, format_results, shared_index
 from support.lab import services
@@ -110,9 +110,14 @@ def _problem(line: bytes) -> tuple[str, str]:
     return query, ""
 
 
-async def _send(writer: asyncio.StreamWriter, data: Iterable[bytes], within: float) -> None:
-    """Write ``data`` and wait until the client took it in (``drain``), for at most ``within`` seconds."""
-    writer.writelines(data)
+async def _send(writer: asyncio.StreamWriter, data: list[bytes], within: float) -> None:
+    """Write ``data`` and wait until the client took it in (``drain``), for at most ``within`` seconds.
+
+    ``data`` is a list, never a generator: on Python 3.12 and 3.13 an empty generator handed to
+    ``writelines`` trips an assertion inside asyncio's transport (the chapter's crash on an empty result).
+    """
+    if data:
+        writer.writelines(data)
     async with asyncio.timeout(within):
         await writer.drain()  # a client that does not read makes this wait: that is the back-pressure
 
