@@ -195,3 +195,15 @@ def test_a_taken_port_exits_1() -> None:
         result = _run("--port", str(taken.getsockname()[1]))
     assert result.returncode == 1
     assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_silent_and_half_sent_requests_do_not_block_others(service: services.Service) -> None:
+    silent = await asyncio.open_connection(service.host, service.port)
+    half = await asyncio.open_connection(service.host, service.port)
+    half[1].write(b"GET /search?q=cat HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+    await half[1].drain()
+    try:
+        await _still_serves(service)
+    finally:
+        for _, writer in (silent, half):
+            writer.close()
