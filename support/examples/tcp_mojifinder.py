@@ -113,11 +113,12 @@ def _problem(line: bytes) -> tuple[str, str]:
 async def _send(writer: asyncio.StreamWriter, data: list[bytes], within: float) -> None:
     """Write ``data`` and wait until the client took it in (``drain``), for at most ``within`` seconds.
 
-    ``data`` is a list, never a generator: on Python 3.12 and 3.13 an empty generator handed to
-    ``writelines`` trips an assertion inside asyncio's transport (the chapter's crash on an empty result).
+    One ``write`` of the joined lines, not ``writelines``: on Python 3.12.1 and 3.13.0 ``writelines`` trips an
+    assertion when handed an empty generator (the chapter's crash on an empty result), and on both it
+    does not count toward the buffer limit, so ``drain`` would never wait for a client that does not read.
     """
     if data:
-        writer.writelines(data)
+        writer.write(b"".join(data))
     async with asyncio.timeout(within):
         await writer.drain()  # a client that does not read makes this wait: that is the back-pressure
 
@@ -201,16 +202,16 @@ async def serve(
     ``ready(url)`` is called once the socket listens, with ``tcp://host:port``.
     """
     index = index if index is not None else shared_index()
-    clients: set[asyncio.Task[None]] = set()
+    clients: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        clients.add(task)
+        clients[task] = writer
         try:
             await handle_client(index, reader, writer, idle_timeout=idle_timeout, max_line=max_line, log=log)
         finally:
-            clients.discard(task)
+            clients.pop(task, None)
 
     server = await asyncio.start_server(connected, host, port, limit=max_line, backlog=_BACKLOG)
     try:
@@ -221,9 +222,15 @@ async def serve(
         await (stop or asyncio.Event()).wait()
     finally:
         server.close()
-        for task in list(clients):  # Python 3.11 and 3.12 leave open connections to us
-            task.cancel()
-        await asyncio.gather(*clients, return_exceptions=True)
+        # Python 3.11 and 3.12 leave open connections to us. Closing each one ends its handler the ordinary
+        # way (its read sees the end, its drain the lost connection), rather than by cancelling it.
+        for writer in list(clients.values()):
+            writer.close()
+        if clients:
+            _, stuck = await asyncio.wait(set(clients), timeout=2.0)
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(2.0):
                 await server.wait_closed()
