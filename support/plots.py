@@ -36,6 +36,7 @@ __all__ = [
     "in_flight_chart",
     "in_flight_counts",
     "await_chain_chart",
+    "latency_chart",
     "save_png",
     "WIDTH",
 ]
@@ -378,6 +379,45 @@ def await_chain_chart(
         fontsize=8,
         frameon=False,
     )
+    return fig
+
+
+def latency_chart(
+    samples: Mapping[str, Sequence[float]],
+    title: str = "Latency by percentile",
+    marks: Sequence[float] = (50, 99),
+) -> Figure:
+    """Each series' latencies (seconds) against their percentile, on a log scale, with ``marks`` labelled.
+
+    Read it from left to right: at 50 the typical request, at 99 the slow tail. Two series drawn together
+    show how much waiting a crowd of clients adds to each one.
+    """
+    from .timing import percentile
+
+    if not samples or not all(samples.values()):
+        raise ValueError("latency_chart needs at least one non-empty series")
+    fig, ax = _figure(3.0)
+    points = [i / 2 for i in range(201)]  # 0, 0.5, ..., 100
+    for colour, (label, values) in zip(_BAR_COLOURS, samples.items(), strict=False):
+        curve = [percentile(values, p) * 1000 for p in points]
+        ax.plot(points, curve, color=colour, label=f"{label} ({len(values):,})")
+        for mark in marks:
+            value = percentile(values, mark) * 1000
+            ax.plot([mark], [value], "o", color=colour)
+            ax.annotate(
+                f"p{mark:g} {value:.3g} ms",
+                (mark, value),
+                textcoords="offset points",
+                xytext=(-4, 6),
+                ha="right",
+                fontsize=8,
+                color=colour,
+            )
+    ax.set_yscale("log")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("percentile of requests")
+    ax.set_ylabel("latency (ms)")
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
     ax.set_title(title, loc="left")
     return fig
 

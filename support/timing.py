@@ -27,6 +27,7 @@ __all__ = [
     "format_duration",
     "format_ratio",
     "in_flight_counts",
+    "percentile",
     "spans_from_log",
 ]
 
@@ -47,6 +48,23 @@ def format_ratio(ratio: float) -> str:
     if not (math.isfinite(ratio) and ratio >= 0):  # e.g. NaN from 0/0: printing "nan×" would hide the bug
         raise ValueError(f"a ratio must be a finite non-negative number, got {ratio!r}")
     return f"{ratio:.1f}×"
+
+
+def percentile(samples: Iterable[float], p: float) -> float:
+    """The ``p``-th percentile of ``samples`` (0 <= p <= 100), interpolating between neighbours.
+
+    ``percentile(latencies, 99)`` is the latency that 99 % of requests beat: the slow tail a user notices
+    and an average hides.
+    """
+    ordered = sorted(samples)
+    if not ordered:
+        raise ValueError("percentile of no samples")
+    if not 0 <= p <= 100:
+        raise ValueError(f"p must be between 0 and 100, not {p}")
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 class Stopwatch:

@@ -111,12 +111,27 @@ RUNTIME_ONLY = {
 }
 
 
+# Imported by support/ only inside a guard, so a learner without them loses one feature, not the lesson. They are
+# declared in the dev extra (which `make` installs), never as runtime requirements.
+OPTIONAL_IMPORTS = {
+    "playwright": "support.workbook.browser: lesson 05's screenshot, skipped cleanly where absent",
+}
+
+
+def test_optional_imports_are_in_the_dev_extra() -> None:
+    dev = {_name(r) for r in _pyproject()["project"]["optional-dependencies"]["dev"]}
+    runtime = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    for module in OPTIONAL_IMPORTS:
+        assert module in dev, f"{module} is imported optionally by support/: declare it in the dev extra"
+        assert module not in runtime, f"{module} is optional: keep it out of the runtime requirements"
+
+
 def test_support_declares_what_it_imports_and_imports_what_it_declares() -> None:
     distributions = importlib.metadata.packages_distributions()
     third_party = {
         module
         for module in _imported_top_level_modules(ROOT / "support")
-        if module not in sys.stdlib_module_names and module != "support"
+        if module not in sys.stdlib_module_names and module != "support" and module not in OPTIONAL_IMPORTS
     }
     runtime = {_name(r) for r in _pyproject()["project"]["dependencies"]}
     needed = {_name(dist) for module in third_party for dist in distributions.get(module, [module])}

@@ -200,3 +200,20 @@ def test_sweep_chart_labels_points_and_keeps_the_legend_off_them() -> None:
     assert max(box.y1 for box in label_boxes) <= axes_box.y1, "a label sticks out of the axes"
     with pytest.raises(ValueError):
         plots.sweep_chart({}, "nothing", xlabel="cap")
+
+
+def test_latency_chart_draws_one_curve_per_series_with_marks(tmp_path: Path) -> None:
+    alone = [0.001 + i * 1e-5 for i in range(50)]
+    crowd = [0.01 + i * 1e-4 for i in range(500)]
+    fig = plots.latency_chart({"alone": alone, "crowd": crowd}, marks=(50, 99))
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["alone (50)", "crowd (500)"]
+    notes = [t.get_text() for t in ax.texts]
+    assert sum(n.startswith("p99 ") for n in notes) == 2 and sum(n.startswith("p50 ") for n in notes) == 2
+    assert plots.save_png(fig, tmp_path / "lat.png").stat().st_size > 1000
+    with pytest.raises(ValueError):
+        plots.latency_chart({})
+    with pytest.raises(ValueError):
+        plots.latency_chart({"empty": []})

@@ -166,3 +166,16 @@ def test_spans_from_log_take_an_origin_and_a_name() -> None:
         ("US", 2.0),
     ]
     assert max(in_flight_counts(spans)[1]) == 3  # CN, IN and US overlap from 101.0 to 101.5
+
+
+def test_percentile_interpolates_between_sorted_samples() -> None:
+    from support.timing import percentile
+
+    samples = [5.0, 1.0, 3.0, 2.0, 4.0]
+    assert percentile(samples, 0) == min(samples) and percentile(samples, 100) == max(samples)
+    assert percentile(samples, 50) == sorted(samples)[2]
+    assert percentile(samples, 25) < percentile(samples, 50) < percentile(samples, 99)
+    assert percentile([7.0], 99) == 7.0
+    for bad in ([], [1.0]):
+        with pytest.raises(ValueError):
+            percentile(bad, 101 if bad else 50)
