@@ -4,4 +4,3 @@ Every checker is made with :func:`support.exercises.checking.checker`, so it beh
 lesson: it prints one stable line (○ not tried yet, ✘ with a hint, ✔ passed) and never raises into the
 notebook. Model answers live in ``notebooks/solutions/``, which run them through these same checkers.
 """
-
