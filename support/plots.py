@@ -49,6 +49,9 @@ _STATUS_COLOURS = {
     "not found": "#8C8C8C",
     "running": "#4C72B0",
     "waiting": "#D9DEE8",
+    # A request's kind rather than its outcome: flags3's two requests per flag, told apart on a timeline.
+    "metadata": "#8172B3",
+    "image": "#55A868",
 }
 _BAR_COLOURS = ["#8C8C8C", "#4C72B0", "#55A868", "#DD8452", "#8172B3", "#C44E52"]
 _INK = "#555555"  # arrows and their labels

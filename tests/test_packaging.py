@@ -108,6 +108,7 @@ RUNTIME_ONLY = {
     "ipykernel": "the kernel the notebooks run in",
     "ipywidgets": "tqdm.auto draws its bars as widgets through it",
     "jupyterlab-rise": "RISE: the lessons as live slides in the lab (make lab)",
+    "aiosqlite": "the lessons' SQLite database, imported by the notebooks (lessons 04 and 06)",
 }
 
 

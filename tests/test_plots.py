@@ -121,6 +121,16 @@ def test_the_status_legend_sits_outside_the_bars() -> None:
     assert legend_box.x0 >= axes_box.x1 - 1, "a legend inside the axes covers bars"
 
 
+def test_flags3_request_kinds_have_colours_of_their_own() -> None:
+    fig = plots.timeline_chart([Span("BR name", 0.0, 1.0, "metadata"), Span("BR flag", 1.0, 2.0, "image")])
+    ax = fig.axes[0]
+    colours = [tuple(round(c, 3) for c in b.get_facecolor()) for b in ax.patches]
+    error = plots.timeline_chart([Span("x", 0.0, 1.0, "error")]).axes[0].patches[0].get_facecolor()
+    assert len(set(colours)) == 2, "metadata and image requests look different"
+    assert tuple(round(c, 3) for c in error) not in colours, "neither is drawn as an error"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["image", "metadata"]
+
+
 def test_steps_chart_draws_running_and_waiting_slices_per_task() -> None:
     from support.tracer import Step, Trace
 

@@ -1,0 +1,468 @@
+"""Checks for the exercises of ``04_executors_and_context_managers``.
+
+Each check runs the learner's code against stand-ins whose behaviour it knows: a blocking "library" call
+that sleeps a known time in whatever thread runs it, a block of code that blocks the loop or does not, a
+chunk source that watches the folder while it hands out a download. A heartbeat task measures how long the
+event loop went without a turn. No timing reaches a verdict line, so each line is the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import os
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..timing import Stopwatch
+from .checking import checker, fail, require
+
+__all__ = ["check_lookup_all", "check_loop_watch", "check_save_streamed"]
+
+
+# --- shared guards ------------------------------------------------------------------------------------------
+
+
+def _require_coroutine_function(function: object, name: str, parameters: str) -> None:
+    """Stop with a hint unless ``function`` is an ``async def`` that takes the parameters the prompt names."""
+    require(callable(function), f"{name} must be a function defined with `async def`.")
+    require(inspect.iscoroutinefunction(function), f"{name} must be defined with `async def`.")
+    count = parameters.count(",") + 1
+    try:
+        inspect.signature(function).bind(*range(count))  # type: ignore[arg-type]
+    except TypeError:
+        fail(f"{name} must take {count} arguments: {name}({parameters}).")
+
+
+def _discard(value: object) -> None:
+    """Close coroutines (or cancel futures) nobody will await, so Python does not warn about them later."""
+    items = value if isinstance(value, list | tuple) else [value]
+    for item in items:
+        if inspect.iscoroutine(item):
+            item.close()
+        elif inspect.isawaitable(item):
+            asyncio.ensure_future(item).cancel()
+
+
+def _still_to_await(value: object) -> bool:
+    items = value if isinstance(value, list | tuple) else [value]
+    return any(inspect.isawaitable(item) for item in items)
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(every: float = 0.005) -> AsyncIterator[list[float]]:
+    """Tick every ``every`` seconds beside the block; the list's one item is then the longest gap seen."""
+    longest, last = [0.0], [time.perf_counter()]
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            now = time.perf_counter()
+            longest[0], last[0] = max(longest[0], now - last[0]), now
+
+    beater = asyncio.create_task(beat())
+    try:
+        yield longest
+    finally:
+        longest[0] = max(longest[0], time.perf_counter() - last[0])
+        beater.cancel()
+        await asyncio.gather(beater, return_exceptions=True)
+
+
+def _new_tasks(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+    return [task for task in asyncio.all_tasks() - before if not task.done()]
+
+
+async def _stop(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    """Cancel and await tasks the learner's code left running, so they cannot act up in a later cell."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _cancelled_by_us() -> bool:
+    """True when the check itself is being cancelled (its time limit, an interrupt), not the learner's code."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+# --- Exercise 1: lookup_all ---------------------------------------------------------------------------------
+
+# How long the stand-in library blocks for each name: different, so the answers finish in another order.
+_LOOKUP_SECONDS = {"delta": 0.16, "alpha": 0.08, "echo": 0.12, "charlie": 0.10, "bravo": 0.14}
+
+
+class _BlockingLibrary:
+    """``lookup(name)``: blocks its thread like an old network library, then answers ``name.upper()``."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.threads: set[int] = set()
+
+    def lookup(self, name: str) -> str:
+        self.calls.append(name)
+        self.threads.add(threading.get_ident())
+        time.sleep(_LOOKUP_SECONDS.get(name, 0.1))  # noqa: ASYNC251 (a blocking library is what is simulated)
+        return name.upper()
+
+
+LookupAll = Callable[[list[str], Callable[[str], str]], Awaitable[list[str]]]
+
+
+@checker("Exercise 1", todo="fill in lookup_all above, then run this cell")
+async def check_lookup_all(lookup_all: LookupAll) -> str:
+    """``lookup_all(names, lookup)``: every ``lookup(name)`` in a worker thread, all at once, answers in order."""
+    _require_coroutine_function(lookup_all, "lookup_all", "names, lookup")
+    names = list(_LOOKUP_SECONDS)
+    library = _BlockingLibrary()
+    before = asyncio.all_tasks()
+    with Stopwatch() as watch:
+        async with _heartbeat() as stall:
+            answers = await lookup_all(list(names), library.lookup)
+    leftovers = _new_tasks(before)
+    await _stop(leftovers)
+    if _still_to_await(answers):
+        _discard(answers)
+        fail(
+            "lookup_all returned coroutines or futures still to await: asyncio.to_thread(...) only starts "
+            "the call; await the results (all together, with asyncio.gather)."
+        )
+    require(answers is not None, "lookup_all returned None: did you forget the `return`?")
+    require(
+        isinstance(answers, list), f"return a list of answers, one per name, not {type(answers).__name__}."
+    )
+    require(
+        sorted(library.calls) == sorted(names),
+        f"call lookup once per name; it was called for {sorted(library.calls)}.",
+    )
+    require(
+        threading.get_ident() not in library.threads,
+        "lookup ran in the event loop's own thread, and the loop stood still until it returned: hand each "
+        "call to a worker thread with `await asyncio.to_thread(lookup, name)`.",
+    )
+    require(not leftovers, "lookup_all returned while some lookups were still running: await them all.")
+    total = sum(_LOOKUP_SECONDS.values())
+    require(
+        watch.elapsed < 0.6 * total,
+        "the lookups ran one after another: start them all first, then await them together "
+        "(asyncio.gather of one asyncio.to_thread per name).",
+    )
+    require(
+        stall[0] < 0.5 * min(_LOOKUP_SECONDS.values()),
+        "the event loop stood still while the lookups ran: nothing blocking may run in a coroutine itself.",
+    )
+    expected = [name.upper() for name in names]
+    require(
+        answers == expected,
+        f"return the answers in the order of names ({expected}), not {answers!r:.80} "
+        "(asyncio.gather keeps the order it was given; as_completed does not).",
+    )
+    return (
+        f"{len(names)} blocking lookups ran in worker threads at once, in about the time of the slowest one, "
+        "and the loop kept its heartbeat"
+    )
+
+
+# --- Exercise 2: LoopWatch ----------------------------------------------------------------------------------
+
+_BLOCK = 0.15  # seconds the check blocks the loop inside the watched block
+_TICK = 0.01  # the heartbeat's period the prompt asks for
+
+
+async def _watched(
+    loop_watch: Callable[[], Any], body: Callable[[], Awaitable[None]]
+) -> tuple[Any, list[bool], BaseException | None]:
+    """Run ``body`` inside ``async with loop_watch() as watch``.
+
+    Returns ``watch``, one item per task left running right after the block (True if it had been asked to
+    stop, cancelled but not awaited), and the ``LookupError`` that came out of it, if any (the check's own error, raised in ``body``). A ``CancelledError`` out of the learner's
+    ``__aexit__`` (awaiting their cancelled heartbeat without catching it) becomes a hint, unless the check
+    itself is being cancelled.
+    """
+    manager = loop_watch()
+    kind = type(manager)
+    require(
+        hasattr(kind, "__aenter__") and hasattr(kind, "__aexit__"),
+        "LoopWatch() must work with `async with`: give the class `async def __aenter__(self)` and "
+        "`async def __aexit__(self, *exc_info)`.",
+    )
+    require(
+        inspect.iscoroutinefunction(kind.__aenter__) and inspect.iscoroutinefunction(kind.__aexit__),
+        "__aenter__ and __aexit__ must both be defined with `async def`: `async with` awaits them.",
+    )
+    before = asyncio.all_tasks()
+    watch, raised = None, None
+    try:
+        async with manager as watch:
+            await body()
+    except asyncio.CancelledError:
+        if _cancelled_by_us():
+            raise
+        await _stop(_new_tasks(before))
+        fail(
+            "CancelledError came out of __aexit__: awaiting the task you cancelled raises it there. Catch it "
+            "around that await, or wait with asyncio.gather(task, return_exceptions=True)."
+        )
+    except LookupError as exc:
+        raised = exc
+    leftovers = _new_tasks(before)  # right away: a cancelled task that nobody awaited is not done yet
+    asked_to_stop = [task.cancelling() > 0 for task in leftovers]
+    await _stop(leftovers)
+    return watch, asked_to_stop, raised
+
+
+def _require_no_heartbeat_left(leftovers: list[bool], when: str) -> None:
+    if not leftovers:
+        return
+    if all(leftovers):
+        fail(
+            f"{when}, the heartbeat task was cancelled but still running: cancel() only asks. Await the task "
+            "in __aexit__, so it has stopped before the block ends."
+        )
+    fail(f"{when}, the heartbeat task was still running: cancel it in __aexit__, then await it.")
+
+
+def _require_gap(watch: object) -> float:
+    require(
+        watch is not None,
+        "`async with LoopWatch() as watch` gave watch = None: __aenter__ must return self.",
+    )
+    gap = getattr(watch, "longest_gap", None)
+    require(
+        isinstance(gap, int | float) and not isinstance(gap, bool),
+        f"after the block, watch.longest_gap must be a number of seconds, not {gap!r:.60}.",
+    )
+    return float(gap)  # type: ignore[arg-type]
+
+
+@checker("Exercise 2", todo="fill in LoopWatch above, then run this cell")
+async def check_loop_watch(loop_watch: Callable[[], Any]) -> str:
+    """``async with LoopWatch() as watch: ...``, then ``watch.longest_gap``: the loop's longest pause."""
+    require(callable(loop_watch), "LoopWatch must be a class, used as `async with LoopWatch() as watch:`.")
+
+    async def blocking() -> None:
+        await asyncio.sleep(0.05)
+        time.sleep(_BLOCK)  # noqa: ASYNC251 (the block blocks the loop on purpose)
+        await asyncio.sleep(0.05)
+
+    async def free() -> None:
+        await asyncio.sleep(0.25)
+
+    async def raising() -> None:
+        await asyncio.sleep(0.03)
+        raise LookupError("raised inside the block by the check")
+
+    watch, leftovers, _ = await _watched(loop_watch, blocking)
+    _require_no_heartbeat_left(leftovers, "after the block")
+    blocked_gap = _require_gap(watch)
+    require(
+        blocked_gap >= 0.8 * _BLOCK,
+        f"the block held the loop for {_BLOCK:g} s (time.sleep), but longest_gap was shorter: keep the time "
+        "of each tick, and take the longest time between two of them.",
+    )
+    watch, leftovers, _ = await _watched(loop_watch, free)
+    _require_no_heartbeat_left(leftovers, "after the block")
+    free_gap = _require_gap(watch)
+    require(
+        free_gap < 6 * _TICK,
+        "with the loop free (await asyncio.sleep inside the block), longest_gap should be about one tick of "
+        f"{_TICK:g} s, not the length of the block: measure between the heartbeat's ticks.",
+    )
+    _, leftovers, raised = await _watched(loop_watch, raising)
+    require(
+        raised is not None,
+        "an exception raised inside the block disappeared: __aexit__ returned something true, which "
+        "swallows it. Return None (or False) so that it propagates.",
+    )
+    require(
+        not leftovers,
+        "when the block raised, the heartbeat was left running: stop it whatever happens (__aexit__ always "
+        "runs; in an @asynccontextmanager, put the clean-up in a `finally` around the yield).",
+    )
+    return (
+        "a blocked loop measured, a free one not blamed, the heartbeat stopped every time, errors passed on"
+    )
+
+
+# --- Exercise 3: save_streamed ------------------------------------------------------------------------------
+
+_CHUNK = 64 * 1024  # larger than a file's write buffer, so a written chunk is on disk at once
+_CHUNKS = 6
+
+
+def _content(tag: bytes) -> list[bytes]:
+    return [(tag + bytes([i])) * (_CHUNK // (len(tag) + 1)) for i in range(_CHUNKS)]
+
+
+class _ChunkSource:
+    """``await source()`` hands out one chunk per call, then ``b""``, and watches ``dest`` while it does.
+
+    Before each chunk it notes whether the bytes handed out so far (less one chunk, for buffering) are already
+    in some new file in ``dest``, and whether ``filename`` changed before the last chunk was handed out. It
+    can raise ``ConnectionError`` at chunk ``fail_at``, or wait for ever at chunk ``hang_at``.
+    """
+
+    def __init__(
+        self,
+        chunks: list[bytes],
+        dest: Path,
+        filename: str,
+        *,
+        fail_at: int | None = None,
+        hang_at: int | None = None,
+    ) -> None:
+        self.chunks, self.dest, self.filename = chunks, dest, filename
+        self.fail_at, self.hang_at = fail_at, hang_at
+        self.given = 0
+        self.kept_up = True
+        self.target_changed = False
+        self.hanging = asyncio.Event()
+        target = dest / filename
+        self._before = {p.name for p in dest.iterdir()}
+        self._target_bytes = target.read_bytes() if target.exists() else None
+
+    def _look(self) -> None:
+        target = self.dest / self.filename
+        now = target.read_bytes() if target.exists() else None
+        if now != self._target_bytes:
+            self.target_changed = True
+        delivered = sum(len(c) for c in self.chunks[: self.given])
+        if delivered > _CHUNK:
+            sizes = [
+                p.stat().st_size for p in self.dest.iterdir() if p.name not in self._before and p.is_file()
+            ]
+            if max(sizes, default=0) < delivered - _CHUNK:
+                self.kept_up = False
+
+    async def __call__(self) -> bytes:
+        self._look()
+        await asyncio.sleep(0.002)  # the network
+        if self.given == self.fail_at:
+            raise ConnectionError("the connection dropped in the middle of the download")
+        if self.given == self.hang_at:
+            self.hanging.set()
+            await asyncio.Event().wait()
+        if self.given == len(self.chunks):
+            return b""
+        self.given += 1
+        return self.chunks[self.given - 1]
+
+
+def _open_into(folder: Path) -> list[str]:
+    """The files under ``folder`` this process still holds open, by their descriptors (Linux: /proc)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        return []  # no way to look on this system: the check trusts the answer here
+    found = []
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith(str(folder)):
+                found.append(Path(target.removesuffix(" (deleted)")).name)
+    return sorted(found)
+
+
+def _debris(dest: Path, keep: set[str]) -> list[str]:
+    return sorted(p.name for p in dest.iterdir() if p.name not in keep)
+
+
+SaveStreamed = Callable[[Callable[[], Awaitable[bytes]], Path, str], Awaitable[Path]]
+
+
+@checker("Exercise 3", todo="fill in save_streamed above, then run this cell")
+async def check_save_streamed(save_streamed: SaveStreamed) -> str:
+    """``save_streamed(read_chunk, dest, filename)``: written as it arrives, whole or not at all, no fd left."""
+    _require_coroutine_function(save_streamed, "save_streamed", "read_chunk, dest, filename")
+    leak = (
+        "the file descriptor mkstemp returned was never closed (os.fdopen(fd, 'wb') in a `with` block "
+        "closes it; opening the path again leaves fd open)"
+    )
+    with tempfile.TemporaryDirectory(prefix="ex04-") as tmp:
+        folder = Path(os.path.realpath(tmp))  # noqa: ASYNC240 (/proc names the real path; a local temp dir)
+        dest = folder / "flags"
+        dest.mkdir()
+        good = _content(b"good")
+
+        # 1. A complete download.
+        source = _ChunkSource(good, dest, "br.gif")
+        returned = await save_streamed(source, dest, "br.gif")
+        if _still_to_await(returned):
+            _discard(returned)
+            fail("save_streamed returned something still to await: did you forget an `await`?")
+        target = dest / "br.gif"
+        require(
+            source.given == len(good), "read every chunk: call `await read_chunk()` until it returns b''."
+        )
+        require(
+            not source.target_changed,
+            "br.gif appeared before the download was complete, so a reader could see half a file: write "
+            "to a temporary file in dest, and os.replace() it over br.gif once every chunk is in.",
+        )
+        require(
+            source.kept_up,
+            "while chunks were still arriving, dest held no temporary file with the bytes received so far: "
+            "create it in dest (tempfile.mkstemp(dir=dest)) and write each chunk as it arrives, instead of "
+            "keeping the whole download in memory until the end.",
+        )
+        require(target.is_file(), "after a complete download, dest / filename must exist.")
+        require(target.read_bytes() == b"".join(good), "the saved file must hold every chunk, in order.")
+        require(
+            isinstance(returned, str | os.PathLike) and Path(returned) == target,
+            f"return the saved file's path (dest / filename), not {returned!r:.60}.",
+        )
+        require(
+            not _debris(dest, {"br.gif"}),
+            f"after a complete download dest should hold only br.gif, not also {_debris(dest, {'br.gif'})}.",
+        )
+        require(not _open_into(folder), f"after a complete download, {leak}.")
+
+        # 2. A download that fails half-way must leave the old file as it was.
+        try:
+            await save_streamed(_ChunkSource(_content(b"bad"), dest, "br.gif", fail_at=3), dest, "br.gif")
+        except ConnectionError:
+            pass
+        else:
+            fail("when read_chunk raises, let the error propagate: the caller must know the save failed.")
+        require(
+            target.read_bytes() == b"".join(good),
+            "a failed download changed the good br.gif from before: os.replace() only after the last chunk.",
+        )
+        require(
+            not _debris(dest, {"br.gif"}),
+            f"a failed download left {_debris(dest, {'br.gif'})} behind: delete the temporary file when "
+            "anything goes wrong (os.unlink, then raise).",
+        )
+        require(not _open_into(folder), f"after a failed download, {leak}.")
+
+        # 3. A download cancelled half-way (a timeout, Ctrl-C) must clean up too.
+        source = _ChunkSource(_content(b"cut"), dest, "cn.gif", hang_at=3)
+        task = asyncio.create_task(save_streamed(source, dest, "cn.gif"))
+        waiting = asyncio.create_task(source.hanging.wait())
+        await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if task.done():
+            task.result()  # the learner's own error, if any, is reported as theirs
+            fail("save_streamed returned before the download was over: keep reading until b''.")
+        task.cancel()
+        await asyncio.wait([task])
+        require(
+            task.cancelled(),
+            "when the save was cancelled, it did not end cancelled: re-raise CancelledError after cleaning "
+            "up, so that whoever cancelled it knows it stopped.",
+        )
+        require(
+            not _debris(dest, {"br.gif"}),
+            f"a save cancelled half-way left {_debris(dest, {'br.gif'})} behind: cancelling raises "
+            "CancelledError, which is a BaseException, not an Exception. Clean up in `except BaseException:` "
+            "(or `finally`).",
+        )
+        require(not _open_into(folder), f"after a cancelled download, {leak}.")
+    return (
+        "each chunk written as it arrived, the file replaced only when whole; a failed or cancelled download "
+        "left the old file, no temporary file and no open descriptor"
+    )
