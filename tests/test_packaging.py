@@ -107,6 +107,7 @@ RUNTIME_ONLY = {
     "jupyterlab": "the lab itself (make lab)",
     "ipykernel": "the kernel the notebooks run in",
     "ipywidgets": "tqdm.auto draws its bars as widgets through it",
+    "aiosqlite": "lesson 06 iterates a database cursor with async for",
 }
 
 
