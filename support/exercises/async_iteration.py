@@ -10,7 +10,6 @@ answer that forgets to await somewhere cannot pass by luck.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -363,6 +362,4 @@ async def check_throttle(throttle: Callable[[Any, float], Any]) -> str:
         f"two items came {closest * 1000:.0f} ms apart, closer than the interval ({INTERVAL * 1000:.0f} ms): "
         "wait before handing out each item after the first.",
     )
-    with contextlib.suppress(Exception):
-        await source.aclose()  # type: ignore[attr-defined]
     return f"{len(_PACED)} items, the first at once and the others at least {INTERVAL * 1000:.0f} ms apart"
