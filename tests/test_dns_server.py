@@ -316,7 +316,7 @@ def test_two_questions_get_formerr_and_other_opcodes_notimp(plain: services.Serv
     assert dns.message.from_wire(send_raw(plain, notify.to_wire(), 1.0) or b"").rcode() == dns.rcode.NOTIMP
 
 
-# --- probe and multi_probe ------------------------------------------------------------------------------
+# --- probe (multi_probe, built on it, is tested in test_domainlib.py) -----------------------------------
 
 
 @pytest.mark.asyncio
@@ -332,33 +332,6 @@ def test_server_address() -> None:
     assert dns_server.server_address("127.0.0.1:5300") == ("127.0.0.1", 5300)
     assert dns_server.server_address(("127.0.0.1", "5300")) == ("127.0.0.1", 5300)  # type: ignore[arg-type]
     assert dns_server.server_address("dns://127.0.0.1") == ("127.0.0.1", dns_server.DEFAULT_PORT)
-
-
-@pytest.mark.asyncio
-async def test_multi_probe_yields_every_result_as_it_arrives(seeded: services.Service) -> None:
-    names = dns_server.keyword_names("dev")
-    results = [result async for result in dns_server.multi_probe(names, seeded)]
-    assert sorted(results) == sorted(Result(name, dns_server.address_for(name) is not None) for name in names)
-    # Completion order follows the seeded delays, not the order the names were given in.
-    delay = {name: dns_server.delay_for(name, RANGE, SEED) for name in names}
-    position = {result.domain: i for i, result in enumerate(results)}
-    assert [result.domain for result in results] != names
-    for a in names:
-        for b in names:
-            if delay[a] + 0.05 < delay[b]:  # clearly faster must come first; near-ties may swap
-                assert position[a] < position[b], (a, delay[a], b, delay[b])
-
-
-@pytest.mark.asyncio
-async def test_stopping_multi_probe_early_cancels_the_probes_in_flight(slow: services.Service) -> None:
-    names = dns_server.keyword_names("dev")
-    before = asyncio.all_tasks()
-    results = dns_server.multi_probe(names, slow)
-    first = await anext(results)
-    assert first.domain in names
-    assert len(asyncio.all_tasks() - before) > 1, "the other probes should still be running"
-    await results.aclose()  # what `break` in an `async for` does once the generator is collected
-    assert asyncio.all_tasks() - before == set(), "probes left running after the consumer stopped"
 
 
 @pytest.mark.asyncio

@@ -3,6 +3,7 @@
 - flag downloaders: ``flags`` (sequential), ``flags_threadpool``, ``flags_asyncio``, ``flags2`` (bounded,
   with error handling), ``flags3`` (two chained requests per flag), sharing ``flags_common``;
 - ``blogdom``: probe domain names concurrently against the local DNS server;
+- ``domainlib`` (``probe``, and ``multi_probe``, an async generator) and ``domaincheck``, its two-column CLI;
 - ``generator_scheduler``: the generator-only round-robin scheduler of lesson 01;
 - ``hello_loop``: the smallest script that runs an event loop;
 - ``cli``: what every example's command line shares: exit statuses (0 all OK, 1 some failed, 2 usage error,

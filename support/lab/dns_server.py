@@ -50,7 +50,6 @@ import signal
 import socket
 import struct
 import sys
-from collections.abc import AsyncIterator, Iterable
 from typing import NamedTuple, Protocol, TypeAlias, cast
 from urllib.parse import urlsplit
 
@@ -85,7 +84,6 @@ __all__ = [
     "keyword_names",
     "main",
     "missing_names",
-    "multi_probe",
     "parse_delay",
     "probe",
     "resolver_for",
@@ -436,22 +434,6 @@ async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:
     else:
         found = True
     return Result(domain, found)
-
-
-async def multi_probe(domains: Iterable[str], server: ServerSpec = DEFAULT_URL) -> AsyncIterator[Result]:
-    """Probe all ``domains`` at once; yield each Result as soon as its answer arrives.
-
-    A consumer that stops early (``break``, an error) closes the generator: the probes still in flight are
-    cancelled and waited for, so none keeps running unobserved.
-    """
-    in_flight = [asyncio.create_task(probe(domain, server)) for domain in domains]
-    try:
-        for first_done in asyncio.as_completed(in_flight):
-            yield await first_done
-    finally:
-        for task in in_flight:
-            task.cancel()
-        await asyncio.gather(*in_flight, return_exceptions=True)
 
 
 if __name__ == "__main__":

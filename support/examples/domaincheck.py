@@ -1,0 +1,177 @@
+"""The chapter's domaincheck: which short Python keywords are taken under a top-level domain, in two columns.
+
+For every Python keyword of at most four letters it asks whether ``<keyword>.<TLD>`` resolves, all at once
+through :func:`support.examples.domainlib.multi_probe`, and prints each name as its answer arrives: names
+that resolve in the FOUND column, the others under NOT FOUND. The questions go to the workbook's local DNS
+server (:mod:`support.lab.dns_server`), never to the internet.
+
+Run it: ``python -m support.examples.domaincheck TLD [--server dns://127.0.0.1:PORT]``. Without ``--server``
+it starts a local DNS server for the run (``--delay``, ``--seed``) and stops it at the end. Exit status: 0
+every name answered, 1 a probe got no answer, 2 usage error (one line on stderr), 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import re
+import sys
+from collections.abc import Callable, Iterable
+
+from support.examples import cli
+from support.examples.blogdom import MAX_KEYWORD_LEN, keyword_domains
+from support.examples.domainlib import Result, multi_probe
+from support.lab import dns_server
+from support.lab.dns_server import ServerSpec
+from support.timing import Stopwatch
+
+__all__ = ["check_domains", "format_row", "header", "main", "parse_tld"]
+
+DEFAULT_DELAY = "0.05:0.3"  # for the server started when none is given: slow enough to watch the order
+GAP = 4  # spaces between the longest name and the NOT FOUND column
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # one DNS label: 1 to 63 letters, digits and inner hyphens
+_SUFFIX = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+_MAX_NAME = 253  # the longest domain name DNS allows, in characters
+
+
+def parse_tld(text: str) -> str:
+    """``"NET"``, ``".net"`` or ``"net."`` -> ``"net"``; ``"com.br"`` stays two labels. Raises ValueError."""
+    tld = text.strip().strip(".").lower()
+    if not _SUFFIX.fullmatch(tld) or len(tld) + len(".false") > _MAX_NAME:
+        raise ValueError(f"expected a top-level domain such as net or com.br, not {text!r}")
+    return tld
+
+
+def header(width: int) -> list[str]:
+    """The two column titles, underlined: the NOT FOUND column starts at ``width``."""
+    return [f"{'FOUND':<{width}}NOT FOUND", f"{'=====':<{width}}========="]
+
+
+def format_row(result: Result, width: int) -> str:
+    """A name that resolves at the left edge, one that does not indented to the NOT FOUND column."""
+    return result.domain if result.found else " " * width + result.domain
+
+
+async def check_domains(
+    domains: Iterable[str], server: ServerSpec, report: Callable[[str], object] = print
+) -> list[Result]:
+    """Print the two columns for ``domains`` (through ``report``), a row per answer as it arrives."""
+    names = list(domains)
+    width = max(len("FOUND"), *map(len, names)) + GAP
+    for line in header(width):
+        report(line)
+    results = []
+    async for result in multi_probe(names, server):
+        results.append(result)
+        report(format_row(result, width))
+    return results
+
+
+def _tld_arg(text: str) -> str:
+    try:
+        return parse_tld(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _server_arg(text: str) -> str:
+    if not text.startswith("dns://"):
+        raise argparse.ArgumentTypeError(f"expected dns://ADDRESS:PORT, not {text!r}")
+    try:
+        host, _ = dns_server.server_address(text)
+        ipaddress.ip_address(host)  # the resolver is given an address to ask, never a name to look up
+    except ValueError as exc:  # a port that is not a number, a host name
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    return text
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _delay_arg(text: str) -> str:
+    try:
+        dns_server.parse_delay(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _parser() -> cli.Parser:
+    parser = cli.Parser(
+        prog="python -m support.examples.domaincheck",
+        description=(
+            "Which <keyword>.<TLD> names resolve, for the Python keywords of at most four letters: names\n"
+            "that resolve under FOUND, the others under NOT FOUND, each printed as its answer arrives."
+        ),
+        failed="a probe got no answer from the DNS server",
+    )
+    parser.add_argument("tld", type=_tld_arg, metavar="TLD", help="top-level domain, e.g. net, dev or com.br")
+    parser.add_argument(
+        "--server",
+        type=_server_arg,
+        metavar="URL",
+        help="DNS server to ask, e.g. dns://127.0.0.1:8053 (default: start a local one for this run)",
+    )
+    parser.add_argument(
+        "--max-len",
+        type=_positive_int,
+        default=MAX_KEYWORD_LEN,
+        metavar="N",
+        help="longest keyword to try (default %(default)s)",
+    )
+    parser.add_argument(
+        "--delay",
+        type=_delay_arg,
+        default=DEFAULT_DELAY,
+        metavar="S|LOW:HIGH",
+        help="answer delay of the server started without --server (default %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="fixed per-name delays for that server")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point: the two columns, then one summary line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    domains = keyword_domains(args.tld, args.max_len)
+    if not domains:
+        parser.error(f"no Python keyword has at most {args.max_len} letters")
+    service = None
+    server = args.server
+    if server is None:
+        service = dns_server.start(delay=args.delay, seed=args.seed)
+        server = service.url
+        print(f"(started a local DNS server on {server})", flush=True)
+
+    def show(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        with Stopwatch() as watch:
+            results = cli.run_async(check_domains(domains, server, report=show))
+    except (dns_server.ProbeTimeout, OSError) as exc:  # no answer in time, or the server refused
+        print(f"domaincheck: no answer from {server}: {exc}", file=sys.stderr)
+        return cli.FAILED
+    except KeyboardInterrupt:
+        print(f"Interrupted after {watch}.", file=sys.stderr)
+        return cli.INTERRUPTED
+    finally:
+        if service is not None:
+            service.stop()
+    found = sum(result.found for result in results)
+    print(
+        f"{len(results)} names under .{args.tld}: {found} found, {len(results) - found} not found ({watch})"
+    )
+    return cli.OK
+
+
+if __name__ == "__main__":
+    cli.run(main)
