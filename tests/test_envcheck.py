@@ -46,6 +46,21 @@ def test_old_and_missing_packages_fail(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not rows["httpx"].ok and rows["no-such-package-xyz"].found == "missing"
 
 
+def test_requirements_follow_environment_markers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Curio is declared for Python < 3.12 only: elsewhere it must be neither required nor reported missing.
+    requires = [
+        "httpx>=0.27",
+        'curio>=1.6; python_version < "3.12"',
+        'only-on-old-python>=1.0; python_version < "3.0"',
+        'pytest>=8.3; extra == "dev"',
+    ]
+    monkeypatch.setattr(envcheck.metadata, "requires", lambda name: requires)
+    found = dict(envcheck._requirements())
+    assert found["httpx"] == "0.27"
+    assert ("curio" in found) == (sys.version_info < (3, 12))
+    assert "only-on-old-python" not in found and "pytest" not in found
+
+
 def test_unsupported_python_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(envcheck, "SUPPORTED_PYTHON", ((3, 99), (3, 100)))
     assert not next(c for c in envcheck.checks() if c.name == "Python").ok

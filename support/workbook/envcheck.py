@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 from support.paths import REPO_ROOT
 
 __all__ = [
@@ -60,18 +62,22 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def _requirements() -> list[tuple[str, str]]:
-    """(distribution, lower bound) for each runtime requirement of the project."""
+    """(distribution, lower bound) for each runtime requirement of the project that applies to this Python.
+
+    Extras (the dev tools) are left out, and so is a requirement whose environment marker excludes this
+    interpreter: Curio is installed on Python 3.11 only, so 3.12 must not report it missing.
+    """
     try:
         requires = metadata.requires(PROJECT) or []
     except metadata.PackageNotFoundError:
         return []
     result = []
     for line in requires:
-        if "extra ==" in line:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
             continue
-        match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(?:>=\s*([\w.]+))?", line)
-        if match:
-            result.append((match.group(1), match.group(2) or ""))
+        bound = next((spec.version for spec in requirement.specifier if spec.operator == ">="), "")
+        result.append((requirement.name, bound))
     return result
 
 

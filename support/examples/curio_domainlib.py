@@ -1,0 +1,70 @@
+"""The chapter's domainlib on Curio: probe domain names concurrently in a Curio ``TaskGroup``.
+
+Curio, David Beazley's async framework, runs native coroutines on a kernel of its own, with no asyncio
+inside. Its ``TaskGroup`` came years before asyncio's: tasks are spawned into the group, ``async for task in
+group`` hands back each task as it finishes (what ``asyncio.as_completed`` does), and leaving the ``async
+with`` block waits for every task, or cancels those left when one fails. Start a program with
+``curio.run(main)``.
+
+The chapter's probe asks the system resolver with ``curio.socket.getaddrinfo``. Our lessons run offline
+against the local server of :mod:`support.lab.dns_server`, and ``getaddrinfo`` cannot be told to ask it. So
+:func:`probe` sends a real DNS query over UDP through Curio's own socket, and reads the reply with
+dnspython (:mod:`support.examples.dns_wire`).
+
+Curio 1.6, its last release, imports on Python 3.11 only (3.12 removed a name it reads from
+``multiprocessing.connection``), so this module does too; the workbook installs Curio on 3.11 only.
+``python -m support.examples.curio_blogdom`` is the command-line program built on it.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterable
+
+import curio
+import curio.socket
+
+from support.examples import dns_wire
+from support.lab.dns_server import (
+    DEFAULT_URL,
+    PROBE_TIMEOUT,
+    ProbeTimeout,
+    Result,
+    ServerSpec,
+    server_address,
+)
+
+__all__ = ["Result", "multi_probe", "probe"]
+
+
+async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:
+    """Does ``domain`` resolve? One UDP query to ``server``; the wait frees Curio to run other tasks.
+
+    Raises :class:`~support.lab.dns_server.ProbeTimeout` after ``PROBE_TIMEOUT`` seconds without an answer,
+    ``ConnectionRefusedError`` when nothing listens on the server's port.
+    """
+    host, port = server_address(server)
+    question = dns_wire.query(domain)
+    sock = curio.socket.socket(dns_wire.family_for(host), socket.SOCK_DGRAM)
+    async with sock:  # closes the socket however we leave: answer, error, timeout or cancellation
+        await sock.connect((host, port))  # a connected UDP socket only accepts datagrams from the server
+        await sock.send(question.to_wire())
+        try:
+            data = await curio.timeout_after(PROBE_TIMEOUT, sock.recv, dns_wire.MAX_REPLY)
+        except curio.TaskTimeout:
+            raise ProbeTimeout(f"no DNS answer for {domain!r} from {server} in {PROBE_TIMEOUT} s") from None
+    return dns_wire.read_reply(question, data)
+
+
+async def multi_probe(domains: Iterable[str], server: ServerSpec = DEFAULT_URL) -> AsyncIterator[Result]:
+    """Probe all ``domains`` at once in one TaskGroup; yield each Result as soon as its answer arrives.
+
+    A failed probe raises its error here, and leaving the group cancels the probes still running. A consumer
+    that may stop early should close the generator itself, which Curio insists on:
+    ``async with curio.meta.finalize(multi_probe(names)) as results: async for result in results: ...``
+    """
+    async with curio.TaskGroup() as group:
+        for domain in domains:
+            await group.spawn(probe, domain, server)
+        async for task in group:  # tasks in the order they finish
+            yield task.result  # the probe's Result, or its exception raised here

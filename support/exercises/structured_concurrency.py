@@ -1,0 +1,407 @@
+"""Checks for the exercises of ``07_structured_concurrency``.
+
+Every answer is handed *jobs*: coroutine functions without arguments, built here, whose run times are known
+and which note when they start, finish or are cancelled (:class:`Jobs`). So a check can see what a right answer
+must guarantee and a wrong one breaks: that nothing is left running when the answer returns or raises, that a
+deadline covers the whole batch, that errors raised together are sorted and not swallowed. Durations are
+compared with wide ratios, never exact numbers. Exercise 4's jobs sleep with AnyIO, so the same answer can
+run under asyncio and under Trio (the Trio run happens in a worker thread: the kernel's thread already runs
+asyncio's loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import anyio
+import trio
+
+from ..timing import Stopwatch, format_ratio
+from .checking import checker, describe_error, fail, require
+
+__all__ = ["JobFailed", "Jobs", "check_race", "check_run_all", "check_sort_failures", "check_within"]
+
+Job = Callable[[], Awaitable[Any]]
+
+
+class JobFailed(LookupError):
+    """The error a job of the checks raises on purpose."""
+
+
+class Jobs:
+    """Jobs that sleep, then return a value or raise; each notes whether it started, finished or was cancelled.
+
+    ``specs[name] = (seconds, outcome)``: the job sleeps ``seconds``, then raises ``outcome`` if it is an
+    exception, else returns it. ``anyio_sleep`` makes the jobs sleep with AnyIO, which works under asyncio and
+    Trio alike.
+    """
+
+    def __init__(self, specs: Mapping[str, tuple[float, object]], *, anyio_sleep: bool = False) -> None:
+        self.specs = dict(specs)
+        self.anyio_sleep = anyio_sleep
+        self.started: list[str] = []
+        self.finished: list[str] = []
+        self.cancelled: list[str] = []
+        self.running_now = 0
+        self.most_at_once = 0
+
+    def job(self, name: str) -> Job:
+        seconds, outcome = self.specs[name]
+
+        async def job() -> object:
+            self.started.append(name)
+            self.running_now += 1
+            self.most_at_once = max(self.most_at_once, self.running_now)
+            try:
+                await (anyio.sleep(seconds) if self.anyio_sleep else asyncio.sleep(seconds))
+            except BaseException:  # asyncio's, Trio's or AnyIO's cancellation: all are BaseException
+                self.cancelled.append(name)
+                raise
+            finally:
+                self.running_now -= 1
+            self.finished.append(name)
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+
+        job.__name__ = job.__qualname__ = f"job_{name}"
+        return job
+
+    def as_list(self) -> list[Job]:
+        return [self.job(name) for name in self.specs]
+
+    def as_dict(self) -> dict[str, Job]:
+        return {name: self.job(name) for name in self.specs}
+
+    @property
+    def still_running(self) -> list[str]:
+        """Jobs that started and have neither finished nor been cancelled."""
+        over = set(self.finished) | set(self.cancelled)
+        return [name for name in self.started if name not in over]
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
+
+
+async def _stop_leftovers(before: set[asyncio.Task[Any]]) -> None:
+    """Cancel the tasks a wrong answer left running, so they do not outlive the check."""
+    leftovers = asyncio.all_tasks() - before - {asyncio.current_task()}
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
+def _guard_value(value: object, name: str) -> None:
+    """Stop with a hint when ``value`` is still something to await: a forgotten ``await``."""
+    if inspect.isawaitable(value):
+        if inspect.iscoroutine(value):
+            value.close()
+        fail(f"{name} returned {type(value).__name__}, something still to await: did you forget `await`?")
+
+
+# --- Exercise 1 ----------------------------------------------------------------------------------------------
+
+
+@checker("Exercise 1", todo="fill in run_all above, then run this cell")
+async def check_run_all(run_all: Callable[[Sequence[Job]], Awaitable[list[Any]]]) -> str:
+    """``run_all(jobs)``: all at once in a TaskGroup, results in order; one failure stops the others."""
+    require(inspect.iscoroutinefunction(run_all), "run_all must be defined with `async def`.")
+    # All at once takes the longest job's 0.2 s, one after another the sum, 0.45 s: wide margins either way.
+    jobs = Jobs({"a": (0.2, "A"), "b": (0.1, "B"), "c": (0.15, "C")})
+    with Stopwatch() as watch:
+        result = await run_all(jobs.as_list())
+    _guard_value(result, "run_all")
+    require(result is not None, "run_all returned None: return the list of the jobs' results.")
+    require(isinstance(result, list | tuple), f"return a list of results, not {type(result).__name__}.")
+    if any(isinstance(item, asyncio.Task) for item in result):
+        fail("run_all returned Task objects: return each task's result (task.result()) instead.")
+    require(
+        list(result) == ["A", "B", "C"],
+        f"expected ['A', 'B', 'C'], the results in the order of the jobs given; got {list(result)!r}.",
+    )
+    require(
+        watch.elapsed > 0.9 * 0.2, "run_all returned before the slowest job could end: wait for them all."
+    )
+    require(
+        watch.elapsed < 0.7 * 0.45,
+        "the jobs ran one after another: start them all in a TaskGroup, then let the group wait for them.",
+    )
+
+    jobs = Jobs(
+        {"slow": (0.5, "S"), "broken": (0.05, JobFailed("job 'broken' failed")), "slower": (0.6, "T")}
+    )
+    before = asyncio.all_tasks()
+    try:
+        result = await run_all(jobs.as_list())
+    except Exception as exc:
+        if not any(isinstance(leaf, JobFailed) for leaf in _leaves(exc)):
+            raise  # the learner's own error: the checker names it and their line
+        leftovers = jobs.still_running
+        await _stop_leftovers(before)
+        require(
+            not leftovers,
+            f"when one job failed, {len(leftovers)} others kept running ({', '.join(leftovers)}): gather "
+            "does not cancel them when a sibling fails; a TaskGroup does.",
+        )
+    else:
+        await _stop_leftovers(before)
+        _guard_value(result, "run_all")
+        fail(
+            f"one job failed, yet run_all returned {result!r}: let the error come out (return_exceptions=True "
+            "turns it into a value in the list)."
+        )
+    require(
+        sorted(jobs.cancelled) == ["slow", "slower"],
+        f"the jobs still running when 'broken' failed should have been cancelled; got {jobs.cancelled!r}.",
+    )
+    return "the jobs ran at once, results in order; a failure cancelled the others and came out"
+
+
+# --- Exercise 2 ----------------------------------------------------------------------------------------------
+
+_DEADLINE = 0.2
+_LIMIT = 2
+_FAST, _SLOW = 0.03, 0.6
+# Run in this order, two at a time: f1 and f2 finish, s1 and s2 are cut off by the deadline, the rest never start.
+_BATCH = {
+    "f1": (_FAST, "F1"),
+    "f2": (_FAST, "F2"),
+    "s1": (_SLOW, "S1"),
+    "s2": (_SLOW, "S2"),
+    "s3": (_SLOW, "S3"),
+    "s4": (_SLOW, "S4"),
+    "f3": (_FAST, "F3"),
+}
+
+
+@checker("Exercise 2", todo="fill in within above, then run this cell")
+async def check_within(within: Callable[[Mapping[str, Job], float, int], Awaitable[dict[str, Any]]]) -> str:
+    """``within(jobs, seconds, limit)``: at most ``limit`` at once, one deadline for all, partial results."""
+    require(inspect.iscoroutinefunction(within), "within must be defined with `async def`.")
+    jobs = Jobs(_BATCH)
+    before = asyncio.all_tasks()
+    with Stopwatch() as watch:
+        try:
+            result = await within(jobs.as_dict(), _DEADLINE, _LIMIT)
+        except TimeoutError:
+            await _stop_leftovers(before)
+            fail(
+                "the deadline's TimeoutError came out of within: catch it around the timeout block, and "
+                "return the results that came in."
+            )
+        except Exception as exc:
+            await _stop_leftovers(before)
+            if not all(isinstance(leaf, TimeoutError) for leaf in _leaves(exc)):
+                raise
+            fail(
+                "a job failed with TimeoutError and the TaskGroup cancelled the rest: a timeout around each "
+                "job restarts the clock for every job. Put one `asyncio.timeout` around the whole group."
+            )
+    leftovers = jobs.still_running
+    await _stop_leftovers(before)
+    _guard_value(result, "within")
+    require(
+        jobs.most_at_once <= _LIMIT,
+        f"{jobs.most_at_once} jobs ran at once with limit={_LIMIT}: let at most `limit` run at a time "
+        "(an asyncio.Semaphore(limit) around each job, as in lesson 03).",
+    )
+    require(
+        not leftovers,
+        f"{', '.join(leftovers)} were still running after within returned: nothing may outlive the call. "
+        "A TaskGroup inside the timeout block cancels them for you.",
+    )
+    require(
+        watch.elapsed < 1.5 * _DEADLINE,
+        f"within took {format_ratio(watch.elapsed / _DEADLINE)} the deadline: a timeout around each job "
+        "restarts the clock for every job. Put one `asyncio.timeout` around the whole group.",
+    )
+    require(
+        watch.elapsed > 0.8 * _DEADLINE,
+        "within returned before the deadline while jobs were still working: wait for them until it passes.",
+    )
+    require(result is not None, "within returned None: return a dict of the results that came in, by name.")
+    require(isinstance(result, dict), f"return a dict {{name: result}}, not {type(result).__name__}.")
+    unfinished = sorted(set(result) - {"f1", "f2"})
+    require(
+        not unfinished,
+        f"{', '.join(unfinished)} did not finish in time, so they do not belong in the result.",
+    )
+    require(
+        result == {"f1": "F1", "f2": "F2"},
+        f"expected {{'f1': 'F1', 'f2': 'F2'}}, the jobs that finished by the deadline; got {result!r}.",
+    )
+
+    quick = Jobs({name: (_FAST, name.upper()) for name in ("a", "b", "c", "d")})
+    with Stopwatch() as watch:
+        result = await within(quick.as_dict(), 1.0, _LIMIT)
+    _guard_value(result, "within")
+    require(
+        result == {"a": "A", "b": "B", "c": "C", "d": "D"},
+        f"when every job finishes in time, return them all; got {result!r}.",
+    )
+    require(
+        watch.elapsed < 0.5,
+        "every job had finished, yet within waited for the deadline: let the group end when its jobs do.",
+    )
+    return (
+        f"at most {_LIMIT} jobs at a time, one deadline for all, what finished returned, nothing left running"
+    )
+
+
+# --- Exercise 3 ----------------------------------------------------------------------------------------------
+
+_COUNTS = ("slow", "down")
+
+
+def _names(leaves: Sequence[BaseException]) -> str:
+    return ", ".join(sorted({type(leaf).__name__ for leaf in leaves}))
+
+
+@checker("Exercise 3", todo="fill in sort_failures above, then run this cell")
+async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable[dict[str, int]]]) -> str:
+    """``sort_failures(jobs)``: count TimeoutErrors and ConnectionErrors raised together; let bugs through."""
+    require(inspect.iscoroutinefunction(sort_failures), "sort_failures must be defined with `async def`.")
+    expected_kinds = (TimeoutError, ConnectionError)
+    # Five jobs, four of which fail at the same moment: two time out, two find their server down. A sleep of 0
+    # only yields once, so every job resumes, and fails, in the same turn of the loop: before the group's first
+    # failure can cancel the others.
+    jobs = Jobs(
+        {
+            "ok": (0, "fine"),
+            "t1": (0, TimeoutError("t1: no answer")),
+            "c1": (0, ConnectionRefusedError("c1: refused")),
+            "t2": (0, TimeoutError("t2: no answer")),
+            "c2": (0, ConnectionResetError("c2: reset")),
+        }
+    )
+    before = asyncio.all_tasks()
+    try:
+        counts = await sort_failures(jobs.as_list())
+    except Exception as exc:
+        await _stop_leftovers(before)
+        leaves = _leaves(exc)
+        if not all(isinstance(leaf, expected_kinds) for leaf in leaves):
+            raise
+        if len(leaves) < 4:  # some were counted, these slipped through
+            fail(
+                f"{_names(leaves)} came out of sort_failures uncounted: every ConnectionError counts as down, "
+                "whatever its kind; `except* ConnectionError` catches them all."
+            )
+        if isinstance(exc, BaseExceptionGroup):
+            fail(
+                f"an ExceptionGroup of {_names(leaves)} came out of sort_failures: a TaskGroup raises its errors "
+                "together, in a group, and `except TimeoutError` never matches a group. Use `except* "
+                "TimeoutError` and `except* ConnectionError`."
+            )
+        fail(f"a {type(exc).__name__} came out of sort_failures: count it instead of letting it through.")
+    await _stop_leftovers(before)
+    _guard_value(counts, "sort_failures")
+    require(counts is not None, "sort_failures returned None: return the dict of counts.")
+    require(
+        isinstance(counts, dict) and set(counts) == set(_COUNTS),
+        f"return a dict with the keys 'slow' and 'down'; got {counts!r}.",
+    )
+    if counts == {"slow": 1, "down": 1}:
+        fail(
+            "two jobs timed out at once and two found their server down, but you counted one of each: "
+            "`except*` hands you a group of every matching error; count len(group.exceptions)."
+        )
+    require(
+        counts == {"slow": 2, "down": 2},
+        f"two jobs timed out and two got a ConnectionError (refused and reset); got {counts!r}.",
+    )
+
+    buggy = Jobs({"t": (0, TimeoutError("no answer")), "bug": (0, ValueError("a bug")), "ok": (0, "fine")})
+    before = asyncio.all_tasks()
+    try:
+        counts = await sort_failures(buggy.as_list())
+    except Exception as exc:
+        await _stop_leftovers(before)
+        leaves = _leaves(exc)
+        if not any(isinstance(leaf, ValueError) for leaf in leaves):
+            raise
+        require(
+            not any(isinstance(leaf, TimeoutError) for leaf in leaves),
+            "the TimeoutError came out along with the ValueError: count the timeout, let only the bug through.",
+        )
+    else:
+        await _stop_leftovers(before)
+        _guard_value(counts, "sort_failures")
+        fail(
+            f"a job raised ValueError, a bug, yet sort_failures returned {counts!r}: let what you do not count "
+            "come out. `except*` re-raises the errors no clause named; a plain `except ExceptionGroup` (or "
+            "`except* Exception`) swallows them all."
+        )
+
+    calm = Jobs({"a": (0, "A"), "b": (0.01, "B")})
+    counts = await sort_failures(calm.as_list())
+    _guard_value(counts, "sort_failures")
+    require(
+        counts == {"slow": 0, "down": 0}, f"with no failure, return {{'slow': 0, 'down': 0}}; got {counts!r}."
+    )
+    return "errors raised together were counted by kind, and a bug still came out"
+
+
+# --- Exercise 4 ----------------------------------------------------------------------------------------------
+
+_RACE = {"slow": (0.6, "slow"), "fast": (0.05, "fast"), "mid": (0.25, "mid")}
+
+
+async def _race_under_trio(race: Callable[[Sequence[Job]], Awaitable[Any]], jobs: Jobs) -> tuple[Any, int]:
+    """Run ``race`` in trio.run; return its result and how many more Trio tasks were alive after it returned."""
+    living_before = trio.lowlevel.current_statistics().tasks_living
+    with trio.fail_after(5):  # the worker thread cannot be stopped from outside: end a hung answer here
+        result = await race(jobs.as_list())
+    return result, trio.lowlevel.current_statistics().tasks_living - living_before
+
+
+@checker("Exercise 4", todo="fill in race above, then run this cell")
+async def check_race(race: Callable[[Sequence[Job]], Awaitable[Any]]) -> str:
+    """``race(jobs)`` with AnyIO: the first result wins, the rest are cancelled; the same under asyncio and Trio."""
+    require(inspect.iscoroutinefunction(race), "race must be defined with `async def`.")
+    jobs = Jobs(_RACE, anyio_sleep=True)
+    before = asyncio.all_tasks()
+    with Stopwatch() as watch:
+        result = await race(jobs.as_list())
+    leftovers = jobs.still_running
+    await _stop_leftovers(before)
+    _guard_value(result, "race")
+    require(result is not None, "race returned None: return the result of the job that finished first.")
+    require(
+        result != "slow",
+        "race returned 'slow', the result of the first job in the list: return the result of the job that "
+        "finishes first.",
+    )
+    require(result == "fast", f"expected 'fast', the quickest job's result; got {result!r}.")
+    require(
+        not leftovers,
+        f"{', '.join(leftovers)} were still running after race returned: cancel the others once one "
+        "finishes (tg.cancel_scope.cancel()).",
+    )
+    require(
+        watch.elapsed < 0.5 * _RACE["slow"][0],
+        "race waited for the slowest job: once one finishes, cancel the others (tg.cancel_scope.cancel()).",
+    )
+
+    jobs = Jobs(_RACE, anyio_sleep=True)
+    try:
+        result, extra_tasks = await asyncio.to_thread(trio.run, _race_under_trio, race, jobs)
+    except trio.TooSlowError:
+        fail("under Trio, race was still running after 5 s: does it wait for something only asyncio does?")
+    except Exception as exc:
+        fail(
+            f"race works under asyncio, but under Trio it raised {describe_error(exc)}. Use AnyIO's "
+            "functions (anyio.create_task_group, anyio.sleep), not asyncio's, and it runs on both."
+        )
+    require(result == "fast", f"under Trio, race returned {result!r} instead of 'fast'.")
+    require(
+        extra_tasks == 0 and not jobs.still_running,
+        "under Trio, tasks were still alive after race returned: cancel the others once one finishes.",
+    )
+    return "the first job won and the others were cancelled, under asyncio and under Trio alike"

@@ -1,0 +1,435 @@
+"""Answers to the exercises of lesson 07: ``run_all``, ``within``, ``sort_failures`` and ``race``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import anyio
+
+from support.exercises.structured_concurrency import (
+    check_race,
+    check_run_all,
+    check_sort_failures,
+    check_within,
+)
+
+from . import Cases, Wrong
+
+Job = Callable[[], Awaitable[Any]]
+
+# --- Exercise 1: run_all ----------------------------------------------------------------------------------
+
+
+async def run_all_model(jobs: Sequence[Job]) -> list[Any]:
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(job()) for job in jobs]
+    return [task.result() for task in tasks]
+
+
+async def run_all_stub(jobs: Sequence[Job]) -> list[Any]:
+    # Your code here: run every job at once in an asyncio.TaskGroup; return their results in order.
+    ...
+
+
+async def run_all_with_gather(jobs: Sequence[Job]) -> list[Any]:
+    return await asyncio.gather(*(job() for job in jobs))
+
+
+async def run_all_returning_exceptions(jobs: Sequence[Job]) -> list[Any]:
+    return await asyncio.gather(*(job() for job in jobs), return_exceptions=True)
+
+
+async def run_all_one_by_one(jobs: Sequence[Job]) -> list[Any]:
+    return [await job() for job in jobs]
+
+
+async def run_all_returning_tasks(jobs: Sequence[Job]) -> list[Any]:
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(job()) for job in jobs]
+    return tasks
+
+
+async def run_all_forgetting_to_call(jobs: Sequence[Job]) -> list[Any]:
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(job) for job in jobs]  # type: ignore[arg-type]
+    return [task.result() for task in tasks]
+
+
+async def run_all_forgetting_to_return(jobs: Sequence[Job]) -> None:
+    async with asyncio.TaskGroup() as tg:
+        for job in jobs:
+            tg.create_task(job())
+
+
+# --- Exercise 2: within -----------------------------------------------------------------------------------
+
+
+async def within_model(jobs: Mapping[str, Job], seconds: float, limit: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    slots = asyncio.Semaphore(limit)
+
+    async def run(name: str, job: Job) -> None:
+        async with slots:
+            results[name] = await job()
+
+    try:
+        async with asyncio.timeout(seconds):
+            async with asyncio.TaskGroup() as tg:
+                for name, job in jobs.items():
+                    tg.create_task(run(name, job))
+    except TimeoutError:
+        pass  # the deadline passed: the group has cancelled what was left; keep what came in
+    return results
+
+
+async def within_stub(jobs: Mapping[str, Job], seconds: float, limit: int) -> dict[str, Any]:
+    # Your code here: at most `limit` jobs at a time, one deadline for all, return what finished by name.
+    ...
+
+
+async def within_timeout_per_job(jobs: Mapping[str, Job], seconds: float, limit: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    slots = asyncio.Semaphore(limit)
+
+    async def run(name: str, job: Job) -> None:
+        async with slots:
+            try:
+                async with asyncio.timeout(seconds):
+                    results[name] = await job()
+            except TimeoutError:
+                pass
+
+    async with asyncio.TaskGroup() as tg:
+        for name, job in jobs.items():
+            tg.create_task(run(name, job))
+    return results
+
+
+async def within_wait_for_per_job_uncaught(
+    jobs: Mapping[str, Job], seconds: float, limit: int
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    slots = asyncio.Semaphore(limit)
+
+    async def run(name: str, job: Job) -> None:
+        async with slots:
+            results[name] = await asyncio.wait_for(job(), seconds)
+
+    async with asyncio.TaskGroup() as tg:
+        for name, job in jobs.items():
+            tg.create_task(run(name, job))
+    return results
+
+
+async def within_leaking_pending(jobs: Mapping[str, Job], seconds: float, limit: int) -> dict[str, Any]:
+    slots = asyncio.Semaphore(limit)
+
+    async def run(job: Job) -> Any:
+        async with slots:
+            return await job()
+
+    tasks = {name: asyncio.create_task(run(job)) for name, job in jobs.items()}
+    await asyncio.wait(tasks.values(), timeout=seconds)
+    return {name: task.result() for name, task in tasks.items() if task.done()}
+
+
+async def within_without_a_limit(jobs: Mapping[str, Job], seconds: float, limit: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+
+    async def run(name: str, job: Job) -> None:
+        results[name] = await job()
+
+    try:
+        async with asyncio.timeout(seconds):
+            async with asyncio.TaskGroup() as tg:
+                for name, job in jobs.items():
+                    tg.create_task(run(name, job))
+    except TimeoutError:
+        pass
+    return results
+
+
+async def within_letting_the_timeout_out(
+    jobs: Mapping[str, Job], seconds: float, limit: int
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    slots = asyncio.Semaphore(limit)
+
+    async def run(name: str, job: Job) -> None:
+        async with slots:
+            results[name] = await job()
+
+    async with asyncio.timeout(seconds):
+        async with asyncio.TaskGroup() as tg:
+            for name, job in jobs.items():
+                tg.create_task(run(name, job))
+    return results
+
+
+async def within_sleeping_to_the_deadline(
+    jobs: Mapping[str, Job], seconds: float, limit: int
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    slots = asyncio.Semaphore(limit)
+
+    async def run(name: str, job: Job) -> None:
+        async with slots:
+            results[name] = await job()
+
+    tasks = [asyncio.create_task(run(name, job)) for name, job in jobs.items()]
+    await asyncio.sleep(seconds)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return results
+
+
+# --- Exercise 3: sort_failures ----------------------------------------------------------------------------
+
+
+async def sort_failures_model(jobs: Sequence[Job]) -> dict[str, int]:
+    counts = {"slow": 0, "down": 0}
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for job in jobs:
+                tg.create_task(job())
+    except* TimeoutError as group:
+        counts["slow"] = len(group.exceptions)
+    except* ConnectionError as group:
+        counts["down"] = len(group.exceptions)
+    return counts
+
+
+async def sort_failures_stub(jobs: Sequence[Job]) -> dict[str, int]:
+    # Your code here: run the jobs in a TaskGroup; count timeouts and connection errors with except*.
+    ...
+
+
+async def sort_failures_plain_except(jobs: Sequence[Job]) -> dict[str, int]:
+    counts = {"slow": 0, "down": 0}
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for job in jobs:
+                tg.create_task(job())
+    except TimeoutError:
+        counts["slow"] += 1
+    except ConnectionError:
+        counts["down"] += 1
+    return counts
+
+
+async def sort_failures_catching_the_group(jobs: Sequence[Job]) -> dict[str, int]:
+    counts = {"slow": 0, "down": 0}
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for job in jobs:
+                tg.create_task(job())
+    except ExceptionGroup as group:
+        for error in group.exceptions:
+            if isinstance(error, TimeoutError):
+                counts["slow"] += 1
+            elif isinstance(error, ConnectionError):
+                counts["down"] += 1
+    return counts
+
+
+async def sort_failures_counting_one_each(jobs: Sequence[Job]) -> dict[str, int]:
+    counts = {"slow": 0, "down": 0}
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for job in jobs:
+                tg.create_task(job())
+    except* TimeoutError:
+        counts["slow"] += 1
+    except* ConnectionError:
+        counts["down"] += 1
+    return counts
+
+
+async def sort_failures_only_refused(jobs: Sequence[Job]) -> dict[str, int]:
+    counts = {"slow": 0, "down": 0}
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for job in jobs:
+                tg.create_task(job())
+    except* TimeoutError as group:
+        counts["slow"] = len(group.exceptions)
+    except* ConnectionRefusedError as group:
+        counts["down"] = len(group.exceptions)
+    return counts
+
+
+async def sort_failures_with_gather(jobs: Sequence[Job]) -> dict[str, int]:
+    outcomes = await asyncio.gather(*(job() for job in jobs), return_exceptions=True)
+    return {
+        "slow": sum(isinstance(o, TimeoutError) for o in outcomes),
+        "down": sum(isinstance(o, ConnectionError) for o in outcomes),
+    }
+
+
+# --- Exercise 4: race -------------------------------------------------------------------------------------
+
+
+async def race_model(jobs: Sequence[Job]) -> Any:
+    winner: list[Any] = []
+
+    async with anyio.create_task_group() as tg:
+
+        async def run(job: Job) -> None:
+            result = await job()
+            if not winner:
+                winner.append(result)
+            tg.cancel_scope.cancel()  # the others are no longer needed
+
+        for job in jobs:
+            tg.start_soon(run, job)
+    return winner[0]
+
+
+async def race_stub(jobs: Sequence[Job]) -> Any:
+    # Your code here: with AnyIO, return the first result to come in and cancel the other jobs.
+    ...
+
+
+async def race_with_asyncio(jobs: Sequence[Job]) -> Any:
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return done.pop().result()
+
+
+async def race_without_cancelling(jobs: Sequence[Job]) -> Any:
+    winner: list[Any] = []
+
+    async def run(job: Job) -> None:
+        result = await job()
+        if not winner:
+            winner.append(result)
+
+    async with anyio.create_task_group() as tg:
+        for job in jobs:
+            tg.start_soon(run, job)
+    return winner[0]
+
+
+async def race_first_in_the_list(jobs: Sequence[Job]) -> Any:
+    results: list[Any] = [None] * len(jobs)
+
+    async def run(index: int, job: Job) -> None:
+        results[index] = await job()
+
+    async with anyio.create_task_group() as tg:
+        for index, job in enumerate(jobs):
+            tg.start_soon(run, index, job)
+    return results[0]
+
+
+async def race_leaving_the_rest_running(jobs: Sequence[Job]) -> Any:
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    return done.pop().result()
+
+
+CASES = [
+    Cases(
+        check_run_all,
+        right=run_all_model,
+        stub=run_all_stub,
+        wrong=[
+            Wrong(
+                run_all_with_gather,
+                "gathers: a failure leaves the siblings running",
+                "gather does not cancel",
+            ),
+            Wrong(
+                run_all_returning_exceptions, "gathers with return_exceptions=True", "return_exceptions=True"
+            ),
+            Wrong(run_all_one_by_one, "awaits each job in turn", "one after another"),
+            Wrong(run_all_returning_tasks, "returns the tasks, not their results", "returned Task objects"),
+            Wrong(
+                run_all_forgetting_to_call,
+                "passes the job, not job(), to create_task",
+                "your code raised TypeError",
+            ),
+            Wrong(run_all_forgetting_to_return, "returns nothing", "returned None"),
+        ],
+    ),
+    Cases(
+        check_within,
+        right=within_model,
+        stub=within_stub,
+        wrong=[
+            Wrong(
+                within_timeout_per_job,
+                "a timeout around each job, caught",
+                "restarts the clock for every job",
+            ),
+            Wrong(
+                within_wait_for_per_job_uncaught,
+                "wait_for around each job, not caught",
+                "the TaskGroup cancelled",
+            ),
+            Wrong(
+                within_leaking_pending,
+                "asyncio.wait with a timeout, pending never cancelled",
+                "still running",
+            ),
+            Wrong(within_without_a_limit, "forgets the limit", "jobs ran at once with limit=2"),
+            Wrong(
+                within_letting_the_timeout_out,
+                "lets the deadline's TimeoutError escape",
+                "TimeoutError came out",
+            ),
+            Wrong(
+                within_sleeping_to_the_deadline, "always sleeps until the deadline", "waited for the deadline"
+            ),
+        ],
+    ),
+    Cases(
+        check_sort_failures,
+        right=sort_failures_model,
+        stub=sort_failures_stub,
+        wrong=[
+            Wrong(
+                sort_failures_plain_except,
+                "except TimeoutError: never matches a group",
+                "never matches a group",
+            ),
+            Wrong(
+                sort_failures_catching_the_group,
+                "except ExceptionGroup swallows the bug",
+                "swallows them all",
+            ),
+            Wrong(sort_failures_counting_one_each, "counts one per except* clause", "len(group.exceptions)"),
+            Wrong(
+                sort_failures_only_refused,
+                "except* ConnectionRefusedError misses the reset",
+                "ConnectionResetError",
+            ),
+            Wrong(
+                sort_failures_with_gather,
+                "gather(return_exceptions=True) swallows the bug",
+                "swallows them all",
+            ),
+        ],
+    ),
+    Cases(
+        check_race,
+        right=race_model,
+        stub=race_stub,
+        wrong=[
+            Wrong(
+                race_with_asyncio, "asyncio.wait: right on asyncio, fails under Trio", "under Trio it raised"
+            ),
+            Wrong(race_without_cancelling, "waits for every job", "waited for the slowest job"),
+            Wrong(race_first_in_the_list, "returns the first job's result", "the first job in the list"),
+            Wrong(
+                race_leaving_the_rest_running, "never cancels the losers", "still running after race returned"
+            ),
+        ],
+    ),
+]
