@@ -144,6 +144,8 @@ def test_steps_chart_draws_running_and_waiting_slices_per_task() -> None:
     assert len(ax.patches) == 4  # a: run, wait, run; b: run
     with pytest.raises(ValueError):
         plots.steps_chart(Trace())
+
+
 def test_await_chain_chart_draws_one_box_per_link_under_the_loop(tmp_path: Path) -> None:
     links = [
         ("probe", "ours"),
