@@ -39,7 +39,7 @@ help:
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
 	@echo "make slides     reveal.js slides of every lesson, from stored outputs, in build/slides/ (offline)"
 	@echo "make site       the executed workbook as a static web site in build/site/ (offline, stored outputs)"
-	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, plus the notebook checks"
+	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, the notebook checks, mypy on support/"
 	@echo "make bench      run every benchmark, write benchmarks/report.md and the README's performance table"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
 	@echo "make clean      remove venvs, caches and generated data"
@@ -96,6 +96,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check support tests benchmarks notebooks
 	$(BIN)/ruff format --check support tests benchmarks notebooks
 	$(BIN)/python -m support.workbook.notebook_checks notebooks
+	# Type checks of support/, settings in pyproject.toml ([tool.mypy]).
+	$(BIN)/python -m mypy
 	@if [ -f $(LINT_TOOL) ]; then $(BIN)/python $(LINT_TOOL) notebooks; else echo "($(LINT_TOOL) not found: skipped)"; fi
 
 # Every benchmark in one go, then benchmarks/report.md, its charts, results/report.json and the README's table;
@@ -111,6 +113,6 @@ lock:
 	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf .venv .venv-* .pytest_cache .ruff_cache build *.egg-info support/*.egg-info
+	rm -rf .venv .venv-* .pytest_cache .ruff_cache .mypy_cache build *.egg-info support/*.egg-info
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf .cache

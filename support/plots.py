@@ -19,8 +19,9 @@ if matplotlib.get_backend().lower() not in {"agg", "module://matplotlib_inline.b
     matplotlib.use("Agg", force=False)
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import FancyBboxPatch  # noqa: E402
+from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from .timing import Span, format_duration, in_flight_counts  # noqa: E402
@@ -59,7 +60,7 @@ _ARROW = {"arrowstyle": "-|>", "color": _INK, "linewidth": 1}
 _BAR_HEADROOM = 0.45  # in bar slots: empty space between the first bar and the title
 
 
-def _figure(height: float) -> tuple[Figure, plt.Axes]:
+def _figure(height: float) -> tuple[Figure, Axes]:
     fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained")
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
@@ -241,7 +242,7 @@ def _row_names(spans: Sequence[Span], rows: str) -> list[str]:
     return names
 
 
-def _draw_timeline(ax: plt.Axes, spans: Sequence[Span], *, max_rows: int, rows: str) -> None:
+def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str) -> None:
     ordered = sorted(spans, key=lambda s: (s.start, s.name))
     if rows == "name":
         names = _row_names(ordered, rows)
@@ -258,11 +259,7 @@ def _draw_timeline(ax: plt.Axes, spans: Sequence[Span], *, max_rows: int, rows: 
         behind = span.status == "waiting"  # waits are the background; the slices that ran go on top
         # A task's slices often touch (it sleeps again the moment it wakes): a white edge keeps them apart.
         # Not for a tracer's steps: an edge would swallow a sliver of a step.
-        edges = (
-            {"edgecolor": "white", "linewidth": 1.5}
-            if rows == "name" and span.status not in {"running", "waiting"}
-            else {}
-        )
+        edged = rows == "name" and span.status not in {"running", "waiting"}
         ax.barh(
             lane,
             max(span.duration, thinnest),
@@ -270,7 +267,8 @@ def _draw_timeline(ax: plt.Axes, spans: Sequence[Span], *, max_rows: int, rows: 
             height=0.7,
             color=colour,
             zorder=1 if behind else 2,
-            **edges,
+            edgecolor="white" if edged else None,
+            linewidth=1.5 if edged else None,
         )
     if rows == "name" or len(ordered) <= max_rows:
         ax.set_yticks(range(n_lanes), labels, fontsize=8)
@@ -281,8 +279,7 @@ def _draw_timeline(ax: plt.Axes, spans: Sequence[Span], *, max_rows: int, rows: 
     statuses = sorted({s.status for s in ordered})
     if statuses != ["ok"]:
         handles = [
-            plt.Rectangle((0, 0), 1, 1, color=_STATUS_COLOURS.get(s, _STATUS_COLOURS["error"]))
-            for s in statuses
+            Rectangle((0, 0), 1, 1, color=_STATUS_COLOURS.get(s, _STATUS_COLOURS["error"])) for s in statuses
         ]
         # Outside the plot, to the right: a legend inside would cover bars.
         ax.legend(handles, statuses, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
@@ -372,7 +369,7 @@ def await_chain_chart(
     ax.text(
         left + width + 0.75, len(links) / 2, wake_label, fontsize=8, color=_INK, va="center", style="italic"
     )
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[owner]) for owner in owners]
+    handles = [Rectangle((0, 0), 1, 1, color=colours[owner]) for owner in owners]
     ax.legend(
         handles,
         owners,

@@ -105,7 +105,7 @@ class _TimedCoroutine(collections.abc.Coroutine):  # type: ignore[type-arg]
         finally:
             self._recorder._record(self.task, start, time.perf_counter())
 
-    def throw(self, exc: Any, *args: Any) -> Any:  # type: ignore[override]
+    def throw(self, exc: Any, *args: Any) -> Any:
         start = time.perf_counter()
         try:
             return self._coro.throw(exc, *args)
@@ -149,7 +149,7 @@ def trace(loop: asyncio.AbstractEventLoop | None = None) -> Iterator[Trace]:
         timed.task = task
         return task
 
-    loop.set_task_factory(factory)  # type: ignore[arg-type]
+    loop.set_task_factory(factory)
     try:
         yield recorder
     finally:

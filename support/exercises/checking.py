@@ -52,7 +52,7 @@ Status = Literal["not tried", "failed", "passed"]
 _NOT_LEARNER = tuple(
     str(Path(p).resolve())
     for p in {
-        Path(__file__).resolve().parent.parent,
+        str(Path(__file__).resolve().parent.parent),
         sysconfig.get_paths()["stdlib"],
         sysconfig.get_paths()["purelib"],
         sysconfig.get_paths()["platlib"],

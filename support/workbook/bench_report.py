@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from matplotlib.artist import Artist
+from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -265,11 +267,13 @@ def readme_section(readme: str) -> str:
     return readme[start:end].strip()
 
 
-def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
+def chart(section: Section, previous: Mapping[str, float]) -> MplFigure:
     """This run's figures beside the previous report's, a pair of bars per figure; goals as red ticks, and
     this run's bar red where the figure is marked ✘."""
     figs = section.figures
-    plt_fig, ax = plots.plt.subplots(figsize=(plots.WIDTH * 1.3, 0.9 + 0.6 * len(figs)), layout="constrained")
+    # A bare Figure, outside pyplot: the report saves it and never shows it.
+    plt_fig = MplFigure(figsize=(plots.WIDTH * 1.3, 0.9 + 0.6 * len(figs)), layout="constrained")
+    ax = plt_fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     ys = list(range(len(figs)))
     now = [f.value for f in figs]
@@ -288,7 +292,10 @@ def chart(section: Section, previous: Mapping[str, float]) -> plots.Figure:
         )
         if fig.limit is not None:
             ax.plot([fig.limit, fig.limit], [y - 0.45, y + 0.45], color="#C44E52", linewidth=1.5)
-    legend = [Patch(color="#4C72B0", label="this run"), Patch(color="#C8C8C8", label="previous report")]
+    legend: list[Artist] = [
+        Patch(color="#4C72B0", label="this run"),
+        Patch(color="#C8C8C8", label="previous report"),
+    ]
     if "#C44E52" in colours:
         legend.insert(1, Patch(color="#C44E52", label="this run, marked ✘"))
     if any(f.limit is not None for f in figs):

@@ -193,7 +193,7 @@ async def _run_httpx_aiohttp(
 def _httpx_fetcher(client: Any) -> _Fetch:
     async def fetch(url: str) -> int:
         response = await client.get(url)  # reads the whole body
-        return response.status_code
+        return int(response.status_code)  # the client is typed Any: say what comes back
 
     return fetch
 
@@ -213,7 +213,7 @@ def _least_loaded(clients: Sequence[Any]) -> _Fetch:
         in_flight[i] += 1
         try:
             response = await clients[i].get(url)
-            return response.status_code
+            return int(response.status_code)
         finally:
             in_flight[i] -= 1
 

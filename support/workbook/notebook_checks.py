@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from support.workbook.notebook_runner import KERNEL_DISPLAY_NAME, KERNEL_NAME
 
@@ -57,7 +58,9 @@ class Problem:
     message: str
 
 
-Rule = Callable[[dict], Iterator[Problem]]
+# A notebook, a cell or an output, as nbformat's JSON reads it.
+JSON = dict[str, Any]
+Rule = Callable[[JSON], Iterator[Problem]]
 
 SKIP_TAG, RAISES_TAG, SOLUTION_TAG = "nbval-skip", "raises-exception", "solution"
 # Usual filesystem and CI roots; the look-behind leaves URL paths (host/tmp/x) and relative ones (a/tmp) alone.
@@ -76,30 +79,30 @@ _BARE_IN_SHELL_CELL = re.compile(rf"^\s*{_BARE_TOOL}", re.M)
 _ASYNCIO_RUN = re.compile(r"\basyncio\.run\(")
 
 
-def _source(cell: dict) -> str:
+def _source(cell: JSON) -> str:
     source = cell.get("source", "")
     return source if isinstance(source, str) else "".join(source)
 
 
-def _tags(cell: dict) -> set[str]:
+def _tags(cell: JSON) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
 
-def _skipped(cell: dict) -> bool:
+def _skipped(cell: JSON) -> bool:
     return SKIP_TAG in _tags(cell) or "# NBVAL_SKIP" in _source(cell)
 
 
-def _may_raise(cell: dict) -> bool:
+def _may_raise(cell: JSON) -> bool:
     return RAISES_TAG in _tags(cell) or "# NBVAL_RAISES_EXCEPTION" in _source(cell)
 
 
-def _code_cells(nb: dict) -> Iterator[tuple[int, dict]]:
+def _code_cells(nb: JSON) -> Iterator[tuple[int, JSON]]:
     for index, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") == "code":
             yield index, cell
 
 
-def executed_in_order(nb: dict) -> Iterator[Problem]:
+def executed_in_order(nb: JSON) -> Iterator[Problem]:
     """Execution counts 1, 2, ... n down the notebook: one clean run, no cell run twice or left out."""
     expected = 1
     for index, cell in _code_cells(nb):
@@ -122,7 +125,7 @@ def executed_in_order(nb: dict) -> Iterator[Problem]:
             expected += 1
 
 
-def no_stored_errors(nb: dict) -> Iterator[Problem]:
+def no_stored_errors(nb: JSON) -> Iterator[Problem]:
     """An error output only where the lesson means it: a cell tagged raises-exception."""
     for index, cell in _code_cells(nb):
         if _may_raise(cell):
@@ -135,7 +138,7 @@ def no_stored_errors(nb: dict) -> Iterator[Problem]:
                 )
 
 
-def _output_texts(output: dict) -> Iterator[str]:
+def _output_texts(output: JSON) -> Iterator[str]:
     """The text a reader sees in one output; images are skipped (base64 is not a path)."""
     kind = output.get("output_type")
     if kind == "stream":
@@ -159,7 +162,7 @@ def _joined(value: str | list[str]) -> str:
     return value if isinstance(value, str) else "".join(value)
 
 
-def no_machine_paths(nb: dict) -> Iterator[Problem]:
+def no_machine_paths(nb: JSON) -> Iterator[Problem]:
     """No output shows a path that exists only on the machine that ran the notebook."""
     for index, cell in _code_cells(nb):
         for output in cell.get("outputs", []):
@@ -173,7 +176,7 @@ def no_machine_paths(nb: dict) -> Iterator[Problem]:
                     break
 
 
-def shell_uses_sys_executable(nb: dict) -> Iterator[Problem]:
+def shell_uses_sys_executable(nb: JSON) -> Iterator[Problem]:
     """Shell lines run the kernel's own interpreter: ``!{sys.executable} -m ...``."""
     for index, cell in _code_cells(nb):
         source = _source(cell)
@@ -188,7 +191,7 @@ def shell_uses_sys_executable(nb: dict) -> Iterator[Problem]:
             )
 
 
-def no_asyncio_run(nb: dict) -> Iterator[Problem]:
+def no_asyncio_run(nb: JSON) -> Iterator[Problem]:
     """The kernel's loop is running, so ``asyncio.run()`` fails: top-level ``await`` instead."""
     for index, cell in _code_cells(nb):
         if _ASYNCIO_RUN.search(_source(cell)) and not _may_raise(cell):
@@ -197,7 +200,7 @@ def no_asyncio_run(nb: dict) -> Iterator[Problem]:
             )
 
 
-def kernelspec_is_the_workbooks(nb: dict) -> Iterator[Problem]:
+def kernelspec_is_the_workbooks(nb: JSON) -> Iterator[Problem]:
     """The kernelspec `make notebooks` stores and `make lab` registers; saving from the lab leaves no diff."""
     kernel = nb.get("metadata", {}).get("kernelspec", {})
     if kernel.get("name") != KERNEL_NAME:
@@ -208,7 +211,7 @@ def kernelspec_is_the_workbooks(nb: dict) -> Iterator[Problem]:
         )
 
 
-def no_model_answers(nb: dict) -> Iterator[Problem]:
+def no_model_answers(nb: JSON) -> Iterator[Problem]:
     """A lesson holds stubs: its model answers live in notebooks/solutions/ (same file name)."""
     definitions: dict[str, tuple[int, ast.stmt]] = {}
     calls: list[tuple[int, str, str]] = []
@@ -223,13 +226,13 @@ def no_model_answers(nb: dict) -> Iterator[Problem]:
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 definitions[node.name] = (index, node)
-        for node in ast.walk(tree):
+        for call in ast.walk(tree):
             if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id.startswith("check_")
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id.startswith("check_")
             ):
-                calls += [(index, node.func.id, arg.id) for arg in node.args if isinstance(arg, ast.Name)]
+                calls += [(index, call.func.id, arg.id) for arg in call.args if isinstance(arg, ast.Name)]
     for index, checker, name in calls:
         found = definitions.get(name)
         if found is None:

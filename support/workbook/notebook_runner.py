@@ -34,7 +34,9 @@ SLOW_CELL = 5.0  # seconds: the workbook's limit for one cell in class
 def _kernel_manager() -> KernelManager:
     # The kernel is this interpreter, whatever kernelspecs the user has installed elsewhere.
     manager = KernelManager(kernel_name=KERNEL_NAME)
-    manager.kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec = manager.kernel_spec  # looked up once and kept: the command set here is the one launched
+    if spec is not None:
+        spec.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return manager
 
 

@@ -1,0 +1,60 @@
+"""The typing checkers of lesson 08 beyond the shared cases: other right answers, mypy's report, the tails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from exercise_answers.typing_async import OTHER_RIGHT
+
+from support.exercises import typing_async
+from support.exercises.checking import Checker
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = ROOT / "notebooks" / "08_typing_async.ipynb"
+
+
+@pytest.mark.parametrize(("check", "answer"), OTHER_RIGHT, ids=[a.__name__ for _, a in OTHER_RIGHT])
+async def test_other_right_answers_pass(check: Checker, answer: object) -> None:
+    verdict = await check.verdict(answer)
+    assert verdict.status == "passed", verdict.line()
+
+
+def test_typecheck_reports_lines_severities_and_codes() -> None:
+    source = "async def f() -> int:\n    return 1\n\n\nasync def g() -> None:\n    x: str = await f()\n"
+    messages = typing_async.typecheck(source)
+    assert [(m.line, m.severity, m.code) for m in messages] == [(6, "error", "assignment")]
+    assert 'expression has type "int"' in messages[0].text
+
+
+def test_typecheck_of_clean_code_says_nothing() -> None:
+    assert typing_async.typecheck("async def f() -> int:\n    return 1\n") == []
+
+
+def test_a_missing_await_is_reported_with_mypys_note() -> None:
+    source = "import asyncio\n\n\nasync def f() -> None:\n    asyncio.sleep(1)\n"
+    messages = typing_async.typecheck(source)
+    assert [m.code for m in messages if m.severity == "error"] == ["unused-coroutine"]
+
+
+def _markdown() -> str:
+    cells = json.loads(LESSON.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        typing_async.PREAMBLE,
+        typing_async.WITH_TIMEOUT_TAIL,
+        typing_async.PAGINATE_TAIL,
+        typing_async.LEASED_TAIL,
+    ],
+    ids=["preamble", "with_timeout", "paginate", "leased"],
+)
+def test_the_lesson_shows_what_each_check_typechecks(tail: str) -> None:
+    # The learner reads exactly the uses and misuses the check holds their annotations to.
+    if not LESSON.exists():
+        pytest.skip("lesson 08 is not written yet")
+    assert tail.strip() in _markdown()
