@@ -69,8 +69,12 @@ lab: $(STAMP)
 test: unit nbval
 
 # The browser tests (marked e2e) take minutes: `make e2e` runs them, `make unit` says so in one line.
+# In a random order (pytest-randomly), so no test leans on another having run first. The first line names the
+# seed: `make unit SEED=N` repeats that order.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not e2e" tests
+	@seed=$(if $(SEED),$(SEED),$$($(BIN)/python -c 'import random; print(random.randrange(1, 10**6))')); \
+	echo "tests in random order, seed $$seed (make unit SEED=$$seed repeats it)"; \
+	$(BIN)/python -m pytest -q -p randomly --randomly-seed=$$seed -m "not e2e" tests
 
 # Every notebook run from JupyterLab's menu in the system's Chromium (apt-get install chromium), on a copy of
 # notebooks/. Screenshots and the Run-All times go to build/e2e/. Fails at once, in one line, without Chromium.

@@ -230,7 +230,7 @@ async def test_flags2_counts_timeouts_from_a_stalling_site(
     )
     assert counts == Counter({Status.TIMEOUT: 5})
     log = site_log(stall, 5)
-    assert {entry["outcome"] for entry in log} == {"client_gave_up"}
+    assert {(entry["outcome"], entry["detail"]) for entry in log} == {(Status.TIMEOUT, "client gave up")}
     assert peak(log) == 5  # the five waited together, not one after the other
     lines = sorted(capsys.readouterr().out.splitlines())
     assert lines == [f"{cc} ReadTimeout" for cc in sorted(POP20_CC[:5])]
@@ -241,7 +241,7 @@ async def test_flags2_counts_dropped_connections_as_errors(drop: services.Servic
     flag_server.clear_log(drop)
     counts = await flags2.download_many(POP20_CC[:5], flag_server.flags_url(drop), dest=tmp_path)
     assert counts == Counter({Status.ERROR: 5})
-    assert {entry["outcome"] for entry in site_log(drop, 5)} == {"dropped"}
+    assert {(e["outcome"], e["detail"]) for e in site_log(drop, 5)} == {(Status.ERROR, "dropped")}
 
 
 # --- untrusted responses: the hostile site ------------------------------------------------------------------

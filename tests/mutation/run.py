@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         log = REPO / "mutants" / f"{module}.log"
         log.parent.mkdir(exist_ok=True)
         with log.open("w") as out:
-            done = subprocess.run([mutmut, "run", f"{module}.*"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+            done = subprocess.run(
+                [mutmut, "run", f"{module}.*"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT
+            )
         if done.returncode != 0 and not (REPO / "mutants" / (module.replace(".", "/") + ".py.meta")).exists():
             print(f"{module}: mutmut failed (exit {done.returncode}), see {log.relative_to(REPO)}")
             return 2
@@ -107,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(line)
         left += survivors
     if left:
-        print(f"\n{len(left)} surviving mutants not in {EQUIVALENT.relative_to(REPO)} (see: mutmut show NAME):")
+        print(
+            f"\n{len(left)} surviving mutants not in {EQUIVALENT.relative_to(REPO)} (see: mutmut show NAME):"
+        )
         print("\n".join(f"  {name}" for name in left))
     return 1 if left else 0
 
