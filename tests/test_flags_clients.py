@@ -32,7 +32,7 @@ from support.examples.flags_common import BadResponse, Outcome, Status, safe_fil
 from support.lab import flag_server, services
 from support.lab.flag_data import POP20_CC, countries, flag_dir
 from support.plots import in_flight_counts
-from support.timing import Span, Timeline
+from support.timing import Timeline, spans_from_log
 
 REPO = Path(__file__).resolve().parent.parent
 CLIENTS = [flags, flags_threadpool, flags_asyncio, flags2, flags3]
@@ -138,7 +138,7 @@ def site_log(
 
 def peak(log: list[dict[str, Any]]) -> int:
     """The most requests the site held at once, from its own log."""
-    return max(in_flight_counts([Span(e["path"], e["start"], e["end"]) for e in log])[1])
+    return max(in_flight_counts(spans_from_log(log))[1])
 
 
 def no_tasks_left() -> bool:
