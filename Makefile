@@ -30,7 +30,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 # The name JupyterLab shows for the workbook's kernel; notebooks store it too (support.workbook.notebook_runner).
 KERNEL_DISPLAY_NAME := Python 3 (async workbook)
 
-.PHONY: help venv lab test unit nbval e2e notebooks slides site lint lock bench bench-readme clean
+.PHONY: help venv lab test unit nbval e2e notebooks slides site lint lock bench bench-readme mutate clean
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
@@ -41,6 +41,7 @@ help:
 	@echo "make site       the executed workbook as a static web site in build/site/ (offline, stored outputs)"
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, the notebook checks, mypy on support/"
 	@echo "make bench      run every benchmark, write benchmarks/report.md and the README's performance table"
+	@echo "make mutate     mutation testing (mutmut) of the modules the lessons rely on; a score per module"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
 	@echo "make clean      remove venvs, caches and generated data"
 
@@ -68,8 +69,12 @@ lab: $(STAMP)
 test: unit nbval
 
 # The browser tests (marked e2e) take minutes: `make e2e` runs them, `make unit` says so in one line.
+# In a random order (pytest-randomly), so no test leans on another having run first. The first line names the
+# seed: `make unit SEED=N` repeats that order.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not e2e" tests
+	@seed=$(if $(SEED),$(SEED),$$($(BIN)/python -c 'import random; print(random.randrange(1, 10**6))')); \
+	echo "tests in random order, seed $$seed (make unit SEED=$$seed repeats it)"; \
+	$(BIN)/python -m pytest -q -p randomly --randomly-seed=$$seed -m "not e2e" tests
 
 # Every notebook run from JupyterLab's menu in the system's Chromium (apt-get install chromium), on a copy of
 # notebooks/. Screenshots and the Run-All times go to build/e2e/. Fails at once, in one line, without Chromium.
@@ -109,10 +114,16 @@ bench: $(STAMP)
 bench-readme: $(STAMP)
 	$(BIN)/python benchmarks/report.py --readme-only
 
+# Mutation testing, not part of `make test` (CPU-heavy: about two hours on 2 cores for every mutant). One module
+# at a time, each mutant against the tests that call it; survivors in tests/mutation/equivalent.md are left out.
+# `make mutate MODULES="support.timing support.lab.services"` runs only those; SAMPLE=4 runs a quarter.
+mutate: $(STAMP)
+	$(BIN)/python tests/mutation/run.py $(if $(SAMPLE),--sample $(SAMPLE)) $(MODULES)
+
 lock:
 	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf .venv .venv-* .pytest_cache .ruff_cache .mypy_cache build *.egg-info support/*.egg-info
+	rm -rf .venv .venv-* .pytest_cache .ruff_cache .mypy_cache build mutants *.egg-info support/*.egg-info
 	find . -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf .cache

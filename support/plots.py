@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
-from .timing import Span, format_duration, in_flight_counts  # noqa: E402
+from .timing import Span, Status, format_duration, in_flight_counts  # noqa: E402
 
 if TYPE_CHECKING:
     from .tracer import Trace
@@ -43,11 +43,12 @@ __all__ = [
 ]
 
 WIDTH = 6.4  # inches: fits a JupyterLab column without horizontal scrolling
+# A colour for every Status; the scheduler tracer's slices add running and waiting.
 _STATUS_COLOURS = {
-    "ok": "#4C72B0",
-    "error": "#C44E52",
-    "timeout": "#DD8452",
-    "not found": "#8C8C8C",
+    Status.OK: "#4C72B0",
+    Status.ERROR: "#C44E52",
+    Status.TIMEOUT: "#DD8452",
+    Status.NOT_FOUND: "#8C8C8C",
     "running": "#4C72B0",
     "waiting": "#D9DEE8",
     # A request's kind rather than its outcome: flags3's two requests per flag, told apart on a timeline.
@@ -131,7 +132,7 @@ def sweep_chart(
     if ideal:
         ideal_xs = sorted(ideal)
         ax.plot(ideal_xs, [ideal[x] for x in ideal_xs], linestyle="--", color="#8C8C8C", label=ideal_label)
-    ax.plot(xs, ys, marker="o", color=_STATUS_COLOURS["ok"], label="measured")
+    ax.plot(xs, ys, marker="o", color=_STATUS_COLOURS[Status.OK], label="measured")
     for x, y in zip(xs, ys, strict=True):
         ax.annotate(format_duration(y), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.set_xscale("log")
@@ -255,7 +256,7 @@ def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str)
     # A step of a few microseconds still gets a sliver of width, or it would vanish from the chart.
     thinnest = max(1e-3, 0.006 * (max(s.end for s in ordered) - min(s.start for s in ordered)))
     for span, lane in zip(ordered, lanes, strict=True):
-        colour = _STATUS_COLOURS.get(span.status, _STATUS_COLOURS["error"])
+        colour = _STATUS_COLOURS.get(span.status, _STATUS_COLOURS[Status.ERROR])
         behind = span.status == "waiting"  # waits are the background; the slices that ran go on top
         # A task's slices often touch (it sleeps again the moment it wakes): a white edge keeps them apart.
         # Not for a tracer's steps: an edge would swallow a sliver of a step.
@@ -279,7 +280,8 @@ def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str)
     statuses = sorted({s.status for s in ordered})
     if statuses != ["ok"]:
         handles = [
-            Rectangle((0, 0), 1, 1, color=_STATUS_COLOURS.get(s, _STATUS_COLOURS["error"])) for s in statuses
+            Rectangle((0, 0), 1, 1, color=_STATUS_COLOURS.get(s, _STATUS_COLOURS[Status.ERROR]))
+            for s in statuses
         ]
         # Outside the plot, to the right: a legend inside would cover bars.
         ax.legend(handles, statuses, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
@@ -306,8 +308,8 @@ def in_flight_chart(spans: Sequence[Span], title: str = "Requests in flight") ->
         raise ValueError("in_flight_chart needs at least one span")
     times, counts = in_flight_counts(spans)
     fig, ax = _figure(2.6)
-    ax.step(times, counts, where="post", color=_STATUS_COLOURS["ok"])
-    ax.fill_between(times, counts, step="post", alpha=0.25, color=_STATUS_COLOURS["ok"])
+    ax.step(times, counts, where="post", color=_STATUS_COLOURS[Status.OK])
+    ax.fill_between(times, counts, step="post", alpha=0.25, color=_STATUS_COLOURS[Status.OK])
     ax.set_xlabel("seconds since start")
     ax.set_ylabel("in flight")
     ax.set_ylim(0, max(counts) * 1.15 + 1)

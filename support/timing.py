@@ -8,6 +8,9 @@ two shapes (see ``tests/sanitize.cfg``), so timings may vary from run to run wit
 :func:`spans_from_log` turns a local server's request log into the same :class:`Span` records, and
 :func:`in_flight_counts` counts how many were open at once. Nothing here imports matplotlib: the servers use
 this module too.
+
+:class:`Status` is the one vocabulary for how something ended (``ok``, ``not found``, ``error``, ``timeout``):
+a span's status, a flag site's log, the flags clients' counts and the charts' colours all use its words.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
     "Span",
+    "Status",
     "Stopwatch",
     "Timeline",
     "format_duration",
@@ -29,6 +34,7 @@ __all__ = [
     "in_flight_counts",
     "percentile",
     "spans_from_log",
+    "status_of",
 ]
 
 P = ParamSpec("P")
@@ -118,14 +124,35 @@ class Stopwatch:
         return f"{label or self.label or 'elapsed'}: {self}"
 
 
+class Status(StrEnum):
+    """How a task, a request or a download ended, in the words the charts colour (:mod:`support.plots`).
+
+    A str: ``Status.NOT_FOUND == "not found"``, so a status read back from JSON compares equal.
+    """
+
+    OK = "ok"
+    NOT_FOUND = "not found"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+def status_of(exc: BaseException) -> Status:
+    """The status of work that raised ``exc``: *timeout* for a :class:`TimeoutError`, *error* for the rest."""
+    return Status.TIMEOUT if isinstance(exc, TimeoutError) else Status.ERROR
+
+
 @dataclass(frozen=True)
 class Span:
-    """One task's run: its name and its start and end in seconds since the timeline's origin."""
+    """One task's run: its name, its start and end in seconds since the timeline's origin, and how it ended.
+
+    ``status`` is a :class:`Status` word; the scheduler tracer (:mod:`support.tracer`) adds ``running`` and
+    ``waiting`` for the slices of one task.
+    """
 
     name: str
     start: float
     end: float
-    status: str = "ok"
+    status: str = Status.OK
 
     @property
     def duration(self) -> float:
@@ -147,20 +174,25 @@ class Timeline:
         """Seconds since the origin."""
         return time.perf_counter() - self.origin
 
-    def add(self, name: str, start: float, end: float, status: str = "ok") -> Span:
+    def add(self, name: str, start: float, end: float, status: str = Status.OK) -> Span:
         """Record a span measured elsewhere (for example by a server), already relative to the origin."""
         span = Span(name, start, end, status)
         self.spans.append(span)
         return span
 
     @contextlib.contextmanager
-    def span(self, name: str) -> Iterator[None]:
+    def span(self, name: str, classify: Callable[[BaseException], str] = status_of) -> Iterator[None]:
+        """Record the block as a span called ``name``: *ok*, or ``classify`` of the exception it raised.
+
+        The default, :func:`status_of`, says *timeout* or *error*; a client that knows more about its failures
+        (a 404 is *not found*) passes its own.
+        """
         start = self.now()
-        status = "ok"
+        status: str = Status.OK
         try:
             yield
         except BaseException as exc:
-            status = type(exc).__name__
+            status = classify(exc)
             raise
         finally:
             self.add(name, start, self.now(), status)
@@ -189,17 +221,15 @@ def in_flight_counts(spans: Sequence[Span]) -> tuple[list[float], list[int]]:
     A span that ends at the moment another starts is counted as gone first, so back-to-back requests never
     look concurrent. ``max(in_flight_counts(spans)[1])`` is the peak.
     """
-    events = sorted([(s.start, 1) for s in spans] + [(s.end, -1) for s in spans], key=lambda e: (e[0], e[1]))
+    events = sorted(
+        [(s.start, 1) for s in spans] + [(s.end, -1) for s in spans]
+    )  # at a tie, -1 (an end) first
     times, counts, level = [0.0], [0], 0
     for when, change in events:
         level += change
         times.append(when)
         counts.append(level)
     return times, counts
-
-
-# A local server's log outcomes, in the status words of Span and the charts; anything else is "error".
-_LOG_STATUS = {"ok": "ok", "not_found": "not found", "stalled": "timeout", "client_gave_up": "timeout"}
 
 
 def spans_from_log(
@@ -212,8 +242,8 @@ def spans_from_log(
 
     Each record has ``path``, ``start`` and ``end`` (wall-clock seconds, ``time.time()``) and ``outcome``.
     Times become seconds since ``origin``, by default the earliest start, so a chart begins at 0; ``name``
-    turns a path into the span's name (the path itself by default). The outcome becomes the status:
-    ``ok``, ``not found``, ``timeout`` for a stalled request, ``error`` for the rest.
+    turns a path into the span's name (the path itself by default). The outcome, a :class:`Status` word,
+    is the span's status.
     """
     records = list(records)
     if origin is None:
@@ -223,7 +253,7 @@ def spans_from_log(
             name(r["path"]),
             r["start"] - origin,
             r["end"] - origin,
-            _LOG_STATUS.get(r["outcome"], "error"),
+            Status(r["outcome"]),
         )
         for r in records
     ]

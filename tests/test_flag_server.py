@@ -25,6 +25,7 @@ except ImportError:  # Windows
 from support import paths
 from support.lab import asgi_server, flag_data, flag_server, services
 from support.lab.flag_server import flags_url
+from support.timing import Status
 
 REPO = Path(__file__).resolve().parent.parent
 DELAY = 0.2  # small, so the file stays fast, but far above the server's own overhead
@@ -343,7 +344,8 @@ def test_errors_mode_answers_a_seeded_fraction_with_418(errors: services.Service
     failed = _error_paths(errors, paths, concurrent=False)
     assert 0.15 <= len(failed) / len(paths) <= 0.35, f"{len(failed)} of {len(paths)} failed"
     outcomes = Counter(e["outcome"] for e in _log(errors))
-    assert outcomes == {"error": len(failed), "ok": len(paths) - len(failed)}
+    assert outcomes == {Status.ERROR: len(failed), Status.OK: len(paths) - len(failed)}
+    assert {e["detail"] for e in _log(errors) if e["status"] == 418} == {"HTTP 418 I'm a teapot"}
     # Forgetting restarts the seeded choices: the same requests fail, in whatever order they arrive.
     _forget(errors)
     shuffled = random.Random(1).sample(paths, len(paths))
@@ -368,7 +370,7 @@ def test_drop_mode_closes_without_answering(drop: services.Service) -> None:
     with pytest.raises(httpx.TransportError):
         httpx.get(flags_url(drop) + "/br/br.gif", timeout=5)
     assert _raw(drop, _request("/flags/br/br.gif")) == b""
-    assert [e["outcome"] for e in _log(drop)][-2:] == ["dropped", "dropped"]
+    assert [(e["outcome"], e["detail"]) for e in _log(drop)][-2:] == [(Status.ERROR, "dropped")] * 2
     _still_serves(drop)
 
 
@@ -381,7 +383,8 @@ def test_stall_mode_needs_a_client_timeout(stall: services.Service) -> None:
     deadline = time.monotonic() + 3
     while not (entries := _log(stall)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [e["outcome"] for e in entries] == ["client_gave_up"]  # the client's timeout ended it, not the cap
+    # The client's timeout ended it, not the cap.
+    assert [(e["outcome"], e["detail"]) for e in entries] == [(Status.TIMEOUT, "client gave up")]
     _still_serves(stall)
 
 

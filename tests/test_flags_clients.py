@@ -32,7 +32,7 @@ from support.examples.flags_common import BadResponse, Outcome, Status, safe_fil
 from support.lab import flag_server, services
 from support.lab.flag_data import POP20_CC, countries, flag_dir
 from support.plots import in_flight_counts
-from support.timing import Span, Timeline
+from support.timing import Timeline, spans_from_log
 
 REPO = Path(__file__).resolve().parent.parent
 CLIENTS = [flags, flags_threadpool, flags_asyncio, flags2, flags3]
@@ -138,7 +138,7 @@ def site_log(
 
 def peak(log: list[dict[str, Any]]) -> int:
     """The most requests the site held at once, from its own log."""
-    return max(in_flight_counts([Span(e["path"], e["start"], e["end"]) for e in log])[1])
+    return max(in_flight_counts(spans_from_log(log))[1])
 
 
 def no_tasks_left() -> bool:
@@ -230,7 +230,7 @@ async def test_flags2_counts_timeouts_from_a_stalling_site(
     )
     assert counts == Counter({Status.TIMEOUT: 5})
     log = site_log(stall, 5)
-    assert {entry["outcome"] for entry in log} == {"client_gave_up"}
+    assert {(entry["outcome"], entry["detail"]) for entry in log} == {(Status.TIMEOUT, "client gave up")}
     assert peak(log) == 5  # the five waited together, not one after the other
     lines = sorted(capsys.readouterr().out.splitlines())
     assert lines == [f"{cc} ReadTimeout" for cc in sorted(POP20_CC[:5])]
@@ -241,7 +241,7 @@ async def test_flags2_counts_dropped_connections_as_errors(drop: services.Servic
     flag_server.clear_log(drop)
     counts = await flags2.download_many(POP20_CC[:5], flag_server.flags_url(drop), dest=tmp_path)
     assert counts == Counter({Status.ERROR: 5})
-    assert {entry["outcome"] for entry in site_log(drop, 5)} == {"dropped"}
+    assert {(e["outcome"], e["detail"]) for e in site_log(drop, 5)} == {(Status.ERROR, "dropped")}
 
 
 # --- untrusted responses: the hostile site ------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from support.timing import (
     Span,
+    Status,
     Stopwatch,
     Timeline,
     format_duration,
@@ -36,11 +37,13 @@ def test_format_duration_has_two_decimals_and_seconds(seconds: float, text: str)
 
 @pytest.mark.parametrize("bad", [-0.1, math.nan, math.inf])
 def test_format_duration_rejects_nonsense(bad: float) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"a duration must be a finite non-negative number, got {bad!r}"):
         format_duration(bad)
 
 
-@pytest.mark.parametrize(("ratio", "text"), [(1, "1.0×"), (9.84, "9.8×"), (0.25, "0.2×"), (102.06, "102.1×")])
+@pytest.mark.parametrize(
+    ("ratio", "text"), [(0, "0.0×"), (1, "1.0×"), (9.84, "9.8×"), (0.25, "0.2×"), (102.06, "102.1×")]
+)
 def test_format_ratio(ratio: float, text: str) -> None:
     assert format_ratio(ratio) == text
 
@@ -48,7 +51,7 @@ def test_format_ratio(ratio: float, text: str) -> None:
 @pytest.mark.parametrize("bad", [-0.1, math.nan, -math.nan, math.inf, 0.0 * math.inf])
 def test_format_ratio_rejects_nonsense(bad: float) -> None:
     # A NaN ratio comes from 0/0 timings upstream: printing "nan×" would hide the bug.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"a ratio must be a finite non-negative number, got {bad!r}"):
         format_ratio(bad)
 
 
@@ -66,7 +69,7 @@ def test_stopwatch_measures_a_sleep() -> None:
 def test_stopwatch_reads_while_running_and_refuses_stop_before_start() -> None:
     watch = Stopwatch()
     assert watch.elapsed == 0.0
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="stop\\(\\) called on a stopwatch that was never started"):
         watch.stop()
     watch.start()
     first = watch.elapsed
@@ -109,7 +112,7 @@ def test_timeline_marks_failures_and_track_wraps_coroutines() -> None:
         return await timeline.track("ok", ok)(21)
 
     assert asyncio.run(main()) == 42
-    assert [(s.name, s.status) for s in timeline.spans] == [("boom", "KeyError"), ("ok", "ok")]
+    assert [(s.name, s.status) for s in timeline.spans] == [("boom", "error"), ("ok", "ok")]
 
 
 def test_span_duration_and_manual_add() -> None:
@@ -135,13 +138,20 @@ def test_in_flight_counts_follow_starts_and_ends() -> None:
     ]
 
 
-# A flag site's log as GET /_log serves it: wall-clock seconds, the server's own outcome words.
+# A flag site's log as GET /_log serves it: wall-clock seconds, outcomes in the Status words.
 _LOG = [
-    {"path": "/flags/br/br.gif", "start": 100.5, "end": 101.0, "status": 200, "outcome": "ok"},
-    {"path": "/flags/xx/xx.gif", "start": 100.0, "end": 100.25, "status": 404, "outcome": "not_found"},
+    {
+        "path": "/flags/br/br.gif",
+        "start": 100.5,
+        "end": 101.0,
+        "status": 200,
+        "outcome": "ok",
+        "detail": "OK",
+    },
+    {"path": "/flags/xx/xx.gif", "start": 100.0, "end": 100.25, "status": 404, "outcome": "not found"},
     {"path": "/flags/cn/cn.gif", "start": 100.75, "end": 102.0, "status": 418, "outcome": "error"},
-    {"path": "/flags/in/in.gif", "start": 101.0, "end": 103.0, "status": None, "outcome": "stalled"},
-    {"path": "/flags/us/us.gif", "start": 101.0, "end": 101.5, "status": None, "outcome": "dropped"},
+    {"path": "/flags/in/in.gif", "start": 101.0, "end": 103.0, "status": None, "outcome": "timeout"},
+    {"path": "/flags/us/us.gif", "start": 101.0, "end": 101.5, "status": None, "outcome": "error"},
 ]
 
 
@@ -179,3 +189,51 @@ def test_percentile_interpolates_between_sorted_samples() -> None:
     for bad in ([], [1.0]):
         with pytest.raises(ValueError):
             percentile(bad, 101 if bad else 50)
+
+
+def test_spans_from_log_refuse_an_outcome_outside_the_vocabulary() -> None:
+    with pytest.raises(ValueError):
+        spans_from_log([{"path": "/flags/br/br.gif", "start": 1.0, "end": 2.0, "outcome": "not_found"}])
+
+
+def test_a_span_classified_by_the_caller() -> None:
+    timeline = Timeline()
+    with pytest.raises(LookupError), timeline.span("XX", classify=lambda exc: Status.NOT_FOUND):
+        raise LookupError("XX")
+    assert [(s.name, s.status) for s in timeline.spans] == [("XX", Status.NOT_FOUND)]
+
+
+def test_a_span_that_times_out_is_a_timeout_and_any_other_exception_an_error() -> None:
+    timeline = Timeline()
+    for name, exc in [
+        ("slow", TimeoutError()),
+        ("broken", OSError("reset")),
+        ("stopped", KeyboardInterrupt()),
+    ]:
+        with pytest.raises(type(exc)), timeline.span(name):
+            raise exc
+    assert [(s.name, s.status) for s in timeline.spans] == [
+        ("slow", Status.TIMEOUT),
+        ("broken", Status.ERROR),
+        ("stopped", Status.ERROR),
+    ]
+
+
+def test_a_stopwatch_without_a_label_reports_elapsed() -> None:
+    with Stopwatch() as watch:
+        pass
+    assert watch.report() == f"elapsed: {watch}"
+    assert watch.report("gather") == f"gather: {watch}"
+    assert repr(watch) == f"Stopwatch('', elapsed={watch.elapsed:.3f})"
+
+
+def test_timeline_now_counts_from_its_origin() -> None:
+    before = time.perf_counter()
+    timeline = Timeline(origin=before - 100)  # an origin the test sets: 100 s ago
+    now = timeline.now()
+    after = time.perf_counter()
+    assert 100 <= now <= 100 + (after - before)
+
+
+def test_a_span_added_without_a_status_is_ok() -> None:
+    assert Timeline().add("server", 1.0, 2.0).status == Status.OK == "ok"

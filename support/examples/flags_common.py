@@ -24,8 +24,7 @@ import string
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from enum import StrEnum
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -35,7 +34,7 @@ import httpx
 from support.examples import cli
 from support.lab.flag_data import POP20_CC, countries
 from support.paths import CACHE_ENV, cache_root
-from support.timing import Stopwatch, Timeline, format_duration
+from support.timing import Status, Stopwatch, Timeline, format_duration, status_of
 from support.workbook.cli import positive_int, seconds_up_to
 
 __all__ = [
@@ -77,15 +76,6 @@ DEFAULT_TIMEOUT = 5.0
 #: ``-m``'s default for every concurrent client: polite to a public site, like the chapter's flags2 (5).
 #: Lessons and benchmarks ask the local sites for more, with ``-m`` or ``concurrency=``.
 CLI_DEFAULT_CONCURRENCY = 5
-
-
-class Status(StrEnum):
-    """How one download ended. The values are the status names :mod:`support.plots` colours."""
-
-    OK = "ok"
-    NOT_FOUND = "not found"
-    ERROR = "error"
-    TIMEOUT = "timeout"
 
 
 class Outcome(NamedTuple):
@@ -192,9 +182,9 @@ def dest_problem(dest: Path) -> str | None:
 def _status_of(exc: BaseException) -> Status:
     if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code == 404:
         return Status.NOT_FOUND
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):  # a phase's limit, or the flag's deadline
+    if isinstance(exc, httpx.TimeoutException):  # a phase's limit; the flag's deadline is a TimeoutError
         return Status.TIMEOUT
-    return Status.ERROR
+    return status_of(exc)
 
 
 def failed(cc: str, exc: Exception) -> Outcome:
@@ -206,20 +196,11 @@ def failed(cc: str, exc: Exception) -> Outcome:
     return Outcome(cc, _status_of(exc), detail[:200])  # the text may come from the server: keep it short
 
 
-@contextlib.contextmanager
-def record(timeline: Timeline | None, name: str) -> Iterator[None]:
+def record(timeline: Timeline | None, name: str) -> contextlib.AbstractContextManager[None]:
     """Add a span for the block to ``timeline`` (if any), with the request's :class:`Status` as its status."""
     if timeline is None:
-        yield
-        return
-    start, status = timeline.now(), Status.OK
-    try:
-        yield
-    except BaseException as exc:
-        status = _status_of(exc)
-        raise
-    finally:
-        timeline.add(name, start, timeline.now(), status)
+        return contextlib.nullcontext()
+    return timeline.span(name, classify=_status_of)
 
 
 def pool_limits(concurrency: int) -> httpx.Limits:

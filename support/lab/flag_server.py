@@ -19,8 +19,11 @@ Modes, to show what concurrent clients must cope with (``--mode``, each with the
 the request's path and repeat count, not from arrival order, so the same client run gets the same errors and
 delays every time however its requests interleave.
 
-Every request under ``/flags`` is recorded (path, start, end, status, outcome; times from ``time.time()``) in a
-bounded log served at ``GET /_log``: a notebook plots requests in flight from it. ``DELETE /_log`` clears it and
+Every request under ``/flags`` is recorded (path, start, end, HTTP status, outcome, detail; times from
+``time.time()``) in a bounded log served at ``GET /_log``: a notebook plots requests in flight from it. The
+outcome is a :class:`support.timing.Status` word, what the client got: ``ok``, ``not found``, ``error`` (a 418,
+a dropped connection, a server shutting down) or ``timeout`` (a stalled request); the detail says what the
+server did (``HTTP 404 Not Found``, ``dropped``, ``stalled``, ``client gave up``, ...). ``DELETE /_log`` clears it and
 restarts the seeded choices, so a re-run cell sees the same errors again.
 ``GET /health`` says the server is up and how it is configured.
 
@@ -43,7 +46,7 @@ from typing import Any
 
 from support.lab import asgi_server, services
 from support.lab.services import Service
-from support.timing import in_flight_counts, spans_from_log
+from support.timing import Status, in_flight_counts, spans_from_log
 from support.workbook import cli
 
 __all__ = [
@@ -162,7 +165,7 @@ class _FlagSite:
 
         path, start = scope["path"], time.time()
         status: int | None = None
-        outcome = "shutdown"
+        outcome, detail = Status.ERROR, "shut down"
         try:
             rng = self._rng(path)
             faulty = self.options.mode in _FAULTY and rng.random() < self.options.error_rate
@@ -171,26 +174,33 @@ class _FlagSite:
                 await self._abort(scope, receive)
                 return
             if faulty and self.options.mode == "drop":
-                outcome = "dropped"
+                detail = "dropped"
                 await self._abort(scope, receive)
                 return
             if faulty and self.options.mode == "stall":
-                outcome = await self._stall(scope, receive)
+                outcome, detail = await self._stall(scope, receive)
                 return
             if faulty:
-                status, outcome = 418, "error"
+                status, outcome, detail = 418, Status.ERROR, "HTTP 418 I'm a teapot"
                 response = Response(b"I'm a teapot\n", 418, media_type="text/plain")
             elif path in self.files:
                 body, media_type = self.files[path]
-                status, outcome = 200, "ok"
+                status, outcome, detail = 200, Status.OK, "OK"
                 response = Response(body, 200, media_type=media_type)
             else:
-                status, outcome = 404, "not_found"
+                status, outcome, detail = 404, Status.NOT_FOUND, "HTTP 404 Not Found"
                 response = Response(b"Not Found\n", 404, media_type="text/plain")
             await response(scope, receive, send)
         finally:
             self.log.append(
-                {"path": path, "start": start, "end": time.time(), "status": status, "outcome": outcome}
+                {
+                    "path": path,
+                    "start": start,
+                    "end": time.time(),
+                    "status": status,
+                    "outcome": str(outcome),
+                    "detail": detail,
+                }
             )
 
     async def _closing_within(self, seconds: float) -> bool:
@@ -201,7 +211,8 @@ class _FlagSite:
             return False
         return True
 
-    async def _stall(self, scope: dict[str, Any], receive: Callable[..., Any]) -> str:
+    async def _stall(self, scope: dict[str, Any], receive: Callable[..., Any]) -> tuple[Status, str]:
+        """Hold the request until the client leaves, the server closes or ``stall_max`` passes: a timeout."""
         gone = asyncio.ensure_future(_disconnected(receive))
         closing = asyncio.ensure_future(self.closing.wait())
         try:
@@ -212,9 +223,9 @@ class _FlagSite:
             gone.cancel()
             closing.cancel()
         if gone.done() and not gone.cancelled():
-            return "client_gave_up"
+            return Status.TIMEOUT, "client gave up"
         await self._abort(scope, receive)
-        return "stalled"
+        return Status.TIMEOUT, "stalled"
 
     async def _abort(self, scope: dict[str, Any], receive: Callable[..., Any]) -> None:
         abort = scope.get("extensions", {}).get(asgi_server.ABORT)
@@ -337,7 +348,10 @@ def flags_url(service: Service) -> str:
 
 
 def read_log(service: Service, timeout: float = 30.0) -> list[dict[str, Any]]:
-    """The site's request log (``GET /_log``): path, start, end, status and outcome of each request."""
+    """The site's request log (``GET /_log``): path, start, end, HTTP status, outcome and detail of each request.
+
+    ``outcome`` is a :class:`support.timing.Status` word; :func:`support.timing.spans_from_log` draws the log.
+    """
     with urllib.request.urlopen(service.url + "/_log", timeout=timeout) as response:
         return json.load(response)
 

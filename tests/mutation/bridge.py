@@ -1,0 +1,64 @@
+"""A pytest plugin for ``make mutate`` only: tell mutmut which tests exercise code that runs in a server.
+
+mutmut runs, for each mutant, only the tests that called the mutated function. It learns that by recording
+calls inside the pytest process; the DNS server and the flags CLIs run in child processes
+(``python -m ...``), where those calls are lost, so their mutants would be reported as untested. While mutmut
+collects its statistics, this plugin records every function of the module a child process runs as called by
+each test listed in :data:`RUN_IN_A_CHILD`. In the mutant runs the child process sees the active mutant
+through the environment (``MUTANT_UNDER_TEST``), so those tests do test it.
+
+It also stops every server the test session started, at the end of each session: mutmut runs each mutant in a
+process forked from the one that collected the statistics, and a server left running there would answer with
+unmutated code.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# test file -> (node id patterns, modules those tests run in a child process)
+RUN_IN_A_CHILD: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "tests/test_dns_server.py": (("*",), ("support/lab/dns_server.py",)),
+    "tests/test_flags_clients.py": (
+        ("*test_cli_*", "*test_ctrl_c_*"),
+        ("support/examples/flags2.py", "support/examples/flags3.py"),
+    ),
+}
+
+
+def _functions(module_path: str) -> set[str]:
+    """The names mutmut records for the functions of ``module_path`` (from its list of mutants)."""
+    meta = Path(module_path + ".meta")  # beside the mutated copy; the tests run in mutmut's copy of the repo
+    if not meta.exists():
+        return set()
+    keys = json.loads(meta.read_text())["exit_code_by_key"]
+    return {key.partition("__mutmut_")[0] for key in keys}
+
+
+def _children_of(nodeid: str) -> set[str]:
+    path = nodeid.split("::", 1)[0]
+    patterns, modules = RUN_IN_A_CHILD.get(path, ((), ()))
+    if not any(fnmatch.fnmatch(nodeid, p) for p in patterns):
+        return set()
+    return set().union(*(_functions(m) for m in modules))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") != "stats":
+        return
+    from mutmut.state import state  # only importable where mutmut runs this plugin
+
+    state()._stats.update(_children_of(item.nodeid))
+
+
+def pytest_sessionfinish() -> None:
+    services = sys.modules.get("support.lab.services")
+    if services is not None:
+        services.stop_all()
