@@ -1,6 +1,7 @@
-"""support/ type-checks with mypy (settings in pyproject.toml): a typing regression fails `make test` too.
+"""support/ type-checks with mypy --strict (settings in pyproject.toml): a typing regression fails `make test` too.
 
-The modules in the "not yet checked" override are skipped for now; every other module is checked strictly.
+Every module of support/ is checked strictly. The only per-module overrides are for third-party libraries
+that ship no annotations (Curio); none names a module of ours, and none switches errors off.
 """
 
 from __future__ import annotations
@@ -10,78 +11,60 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# The instruments, the exercise machinery and the workbook's own tools stay strict, whatever the list says.
-ALWAYS_STRICT = [
-    "support.timing",
-    "support.plots",
-    "support.tracer",
-    "support.paths",
-    "support.exercises.checking",
-    "support.exercises.getting_started",
-    "support.exercises.typing_async",
-    "support.workbook.*",
-]
 
 
-def _mypy_config() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+def _mypy_config() -> dict[str, Any]:
+    config: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    return config
 
 
-def _not_yet_checked() -> list[str]:
-    return [
+def _overrides() -> list[dict[str, Any]]:
+    overrides: list[dict[str, Any]] = _mypy_config().get("overrides", [])
+    return overrides
+
+
+def _override_modules(override: dict[str, Any]) -> list[str]:
+    module = override["module"]
+    return [module] if isinstance(module, str) else list(module)
+
+
+def test_mypy_checks_all_of_support_strictly() -> None:
+    config = _mypy_config()
+    assert config["strict"] is True
+    assert config["files"] == ["support"]
+
+
+def test_no_override_switches_errors_off() -> None:
+    relaxed = [_override_modules(o) for o in _overrides() if o.get("ignore_errors")]
+    assert not relaxed, f"ignore_errors hides every error in a module; fix the errors instead: {relaxed}"
+
+
+def test_overrides_name_only_third_party_libraries() -> None:
+    ours = [
         module
-        for override in _mypy_config().get("overrides", [])
-        if override.get("ignore_errors")
-        for module in override["module"]
+        for override in _overrides()
+        for module in _override_modules(override)
+        if module.split(".")[0] in {"support", "tests", "benchmarks"}
     ]
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _support_modules() -> list[str]:
-    return sorted(_module_name(path) for path in (ROOT / "support").rglob("*.py"))
-
-
-def _strict_files() -> list[str]:
-    skipped = set(_not_yet_checked())
-    return sorted(
-        str(path.relative_to(ROOT))
-        for path in (ROOT / "support").rglob("*.py")
-        if _module_name(path) not in skipped
-    )
-
-
-def test_the_not_yet_checked_list_names_only_modules_that_exist() -> None:
-    stale = sorted(set(_not_yet_checked()) - set(_support_modules()))
-    assert not stale, f"remove these from the mypy override in pyproject.toml, they are gone: {stale}"
-
-
-def test_the_core_modules_are_never_relaxed() -> None:
-    relaxed = _not_yet_checked()
-    for pattern in ALWAYS_STRICT:
-        prefix = pattern.removesuffix("*")
-        assert not [m for m in relaxed if m == pattern or (pattern.endswith("*") and m.startswith(prefix))], (
-            f"{pattern} must stay strictly checked"
-        )
-    assert _mypy_config()["strict"] is True
+    assert not ours, f"support/ is checked strictly everywhere, with no per-module relaxation: {ours}"
+    assert "support" not in _mypy_config().get("untyped_calls_exclude", [])
 
 
 @pytest.mark.skipif(
     importlib.util.find_spec("mypy") is None, reason="mypy is not installed (pip install mypy)"
 )
-def test_support_passes_mypy_strict_where_listed() -> None:
-    files = _strict_files()
-    assert "support/timing.py" in files and "support/exercises/checking.py" in files
-    # A subprocess, from the repository root: mypy reads pyproject.toml there and keeps its cache in .mypy_cache.
+def test_support_passes_mypy_strict() -> None:
+    # A subprocess, from the repository root: mypy reads pyproject.toml there (files = ["support"]) and keeps
+    # its cache in .mypy_cache.
     run = subprocess.run(
-        [sys.executable, "-m", "mypy", *files], cwd=ROOT, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Success" in run.stdout
+    checked = len(list((ROOT / "support").rglob("*.py")))
+    assert f"in {checked} source files" in run.stdout, run.stdout

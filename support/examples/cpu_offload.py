@@ -28,7 +28,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from support.loop_lag import Heartbeat
 from support.timing import format_duration, format_ratio
@@ -111,7 +111,8 @@ async def in_a_process_pool(n: int, pool: Executor) -> int:
 
 async def on_dask(n: int, client: Any) -> int:
     """The sum runs on a Dask worker, wherever the cluster keeps it; awaiting the future frees the loop."""
-    return await client.submit(sum_of_squares, n, pure=False)
+    total: int = await client.submit(sum_of_squares, n, pure=False)  # a Dask future awaits to its result
+    return total
 
 
 async def vectorised(n: int) -> int:
@@ -165,7 +166,8 @@ async def local_dask(workers: int = 1) -> AsyncIterator[Any]:
             finally:
                 await client.close()
         finally:
-            await cluster.close()
+            # close() returns an awaitable or None, depending on `asynchronous`: this cluster is asynchronous.
+            await cast("Awaitable[None]", cluster.close())
 
 
 # --- measuring ----------------------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import tqdm
@@ -85,8 +86,9 @@ async def download_one(
     return Outcome(cc, Status.OK)
 
 
-# Called as download_one(client, cc, base_url, semaphore, dest, timeline, time_limit=seconds).
-DownloadOne = Callable[..., Awaitable[Outcome]]
+# Called as download_one(client, cc, base_url, semaphore, dest, timeline, time_limit=seconds). An async def:
+# download_many wraps each call in a task, and create_task takes a coroutine, not any awaitable.
+DownloadOne = Callable[..., Coroutine[Any, Any, Outcome]]
 
 
 async def download_many(

@@ -49,8 +49,10 @@ def sleep(seconds: float) -> Sleep:
     return Sleep(seconds)
 
 
-# A task yields requests, is sent back the clock time it woke up at, and may return a result.
-Task: TypeAlias = Generator[Any, float | None, Any] | Coroutine[Any, float | None, Any]
+# A task yields requests, is sent back the clock time it woke up at, and may return a result. What it is sent
+# is Any, not `float | None`: Scheduler sends None only to start a task (which every generator accepts) and
+# RoundRobin always sends None, so a task written for Scheduler, `Generator[Sleep, float, float]`, must fit.
+Task: TypeAlias = Generator[Any, Any, Any] | Coroutine[Any, Any, Any]
 
 
 class RoundRobin:

@@ -249,7 +249,7 @@ async def ask(host: str, port: int, query: str) -> list[str]:
         await reader.readuntil(PROMPT)
         writer.write(query.encode() + b"\n")
         await writer.drain()
-        lines = []
+        lines: list[str] = []
         while True:
             raw = await reader.readline()
             if not raw:

@@ -15,7 +15,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -371,7 +371,8 @@ def _debris(dest: Path, keep: set[str]) -> list[str]:
     return sorted(p.name for p in dest.iterdir() if p.name not in keep)
 
 
-SaveStreamed = Callable[[Callable[[], Awaitable[bytes]], Path, str], Awaitable[Path]]
+# A coroutine function: the checker runs a save as a task (to cancel it half-way), and create_task takes a coroutine.
+SaveStreamed = Callable[[Callable[[], Awaitable[bytes]], Path, str], Coroutine[Any, Any, Path]]
 
 
 @checker("Exercise 3", todo="fill in save_streamed above, then run this cell")

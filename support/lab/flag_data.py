@@ -311,7 +311,8 @@ def _build_into(dest: Path, stamp: dict[str, str]) -> None:
 
 def _is_complete(folder: Path, stamp: dict[str, str]) -> bool:
     try:
-        return json.loads((folder / _STAMP).read_text()) == stamp
+        saved: object = json.loads((folder / _STAMP).read_text())
+        return saved == stamp
     except (OSError, ValueError):
         return False
 

@@ -353,7 +353,8 @@ def read_log(service: Service, timeout: float = 30.0) -> list[dict[str, Any]]:
     ``outcome`` is a :class:`support.timing.Status` word; :func:`support.timing.spans_from_log` draws the log.
     """
     with urllib.request.urlopen(service.url + "/_log", timeout=timeout) as response:
-        return json.load(response)
+        log: list[dict[str, Any]] = json.load(response)  # the server's own JSON, one object per request
+        return log
 
 
 def clear_log(service: Service, timeout: float = 30.0) -> None:

@@ -114,7 +114,7 @@ def parse_delay(value: str | float | tuple[float, float] | None, maximum: float)
     if isinstance(value, tuple):
         parts: list[str | float] = list(value)
     elif isinstance(value, str):
-        parts = value.split(":") if ":" in value else [value]
+        parts = list(value.split(":")) if ":" in value else [value]
     else:
         parts = [value]
     usage = f"a delay is SECONDS or LOW:HIGH with 0 <= LOW <= HIGH <= {maximum:g}, not {value!r}"
