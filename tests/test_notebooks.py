@@ -154,7 +154,8 @@ def test_code_cells_follow_the_conventions(path: Path) -> None:
         if tags & TAGS_NEEDING_A_REASON:
             why = cell["metadata"].get("workbook", {}).get("why", "")
             assert why.strip(), f"{where}: tagged {sorted(tags)}; give the reason in metadata workbook.why"
-        for shell in re.findall(r"^\s*!(.*)$", source, re.M):
+        # A line starting "!=" is Python (a comparison continued from the line above), not a shell command.
+        for shell in re.findall(r"^\s*!(?!=)(.*)$", source, re.M):
             assert shell.lstrip().startswith("{sys.executable}"), (
                 f"{where}: shell cell must use {{sys.executable}}"
             )
