@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -30,12 +31,44 @@ from support.examples.charindex import InvertedIndex  # noqa: E402
 from support.lab import services  # noqa: E402
 from support.timing import percentile  # noqa: E402
 from support.workbook import reports  # noqa: E402
+from support.workbook.bench_report import Figure  # noqa: E402
 from support.workbook.open_files import raise_open_file_limit  # noqa: E402
 
-__all__ = ["burst", "main", "timed_ask"]
+__all__ = ["burst", "figures", "main", "timed_ask"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "tcp_mojifinder.json"
 QUERY = "cat face"
+# A lone client's latency is under a millisecond, so the ratios move a lot with the machine's load: a figure
+# regresses only when it is more than twice the previous report's.
+RATIO_TOLERANCE = 1.0
+
+
+def figures(results: Path = RESULTS) -> list[Figure]:
+    """The report's headline figures from a saved run: the burst's p50 and p99 over one client's alone (medians
+    of the rounds), and how many clients in all the rounds got no right answer (the goal is none)."""
+    report = json.loads(results.read_text())
+    rounds, summary = report["rounds"], report["median_of_rounds"]
+    clients = rounds[0]["clients"] if rounds else 0
+    out = [
+        Figure(
+            key=f"tcp_mojifinder.{pct}_ratio",
+            label=f"{pct} latency / one client's alone, N = {clients:,}",
+            value=float(summary[f"{pct}_ratio"]),
+            tolerance=RATIO_TOLERANCE,
+            unit="×",
+        )
+        for pct in ("p50", "p99")
+        if summary[f"{pct}_ratio"] is not None  # None: no client of any round got an answer
+    ]
+    out.append(
+        Figure(
+            key="tcp_mojifinder.errors",
+            label=f"clients without a right answer, of {clients * len(rounds):,}",
+            value=float(summary["errors"]),
+            limit=0.0,
+        )
+    )
+    return out
 
 
 async def timed_ask(host: str, port: int, query: str, expected: int) -> float:

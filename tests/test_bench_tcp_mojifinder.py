@@ -36,6 +36,11 @@ def test_a_small_run_saves_ratios_against_one_client(
         assert r["p99_ms"] >= r["p50_ms"]
     out = capsys.readouterr().out
     assert "p50" in out and "p99" in out and "errors 0" in out
+    figures = {f.key: f for f in bench.figures(output)}
+    assert set(figures) == {"tcp_mojifinder.p50_ratio", "tcp_mojifinder.p99_ratio", "tcp_mojifinder.errors"}
+    assert figures["tcp_mojifinder.p99_ratio"].value == summary["p99_ratio"]
+    assert figures["tcp_mojifinder.errors"].value == 0 and figures["tcp_mojifinder.errors"].limit == 0
+    assert "N = 30" in figures["tcp_mojifinder.p50_ratio"].label
 
 
 async def test_a_wrong_answer_counts_as_an_error(bench: ModuleType) -> None:

@@ -74,7 +74,9 @@ def test_every_lesson_and_solutions_notebook_has_a_page(built: Path) -> None:
     for notebook in LESSONS + SOLUTIONS:
         page = _page_for(built, notebook)
         assert page.is_file(), f"no page for {notebook.relative_to(ROOT)}"
-        assert "highlight-ipython3" in page.read_text(encoding="utf-8"), f"{page.name}: code not highlighted"
+        # ipython3 from the notebook's stored language_info; plain python in one not yet run by the runner.
+        html = page.read_text(encoding="utf-8")
+        assert re.search(r'class="highlight-(ipython3|python) ', html), f"{page.name}: code not highlighted"
 
 
 def test_every_picture_a_page_shows_is_there_and_nothing_loads_from_the_network(built: Path) -> None:
@@ -118,6 +120,39 @@ def test_lessons_are_chained_in_order_and_every_internal_link_resolves(built: Pa
         for href in _parse(page).links:
             target = _local_target(page, href)
             assert target is None or target.exists(), f"{page.relative_to(built)} links to missing {href}"
+
+
+# MyST turns a link it cannot resolve into an anchor to nothing on the same page ("#LICENSE"); Sphinx only warns.
+# Pages whose *source* holds such a link, until the notebook is fixed (strict: the test says when it is).
+# Pages whose source holds a link known to be broken, each with the reason (strict: it fails once fixed).
+BROKEN_IN_SOURCE: dict[str, str] = {}
+PAGE_NAMES = ["index.html"] + [
+    nb.relative_to(ROOT).with_suffix(".html").as_posix() for nb in LESSONS + SOLUTIONS
+]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=BROKEN_IN_SOURCE[n]))
+        if n in BROKEN_IN_SOURCE
+        else n
+        for n in PAGE_NAMES
+    ],
+)
+def test_every_in_page_link_has_its_anchor(built: Path, name: str) -> None:
+    html = (built / name).read_text(encoding="utf-8")
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    dangling = [h for h in re.findall(r'href="#([^"]+)"', html) if unquote(h) not in ids]
+    assert not dangling, f"{name} links to anchors it does not have (an unresolved link?): {dangling}"
+
+
+def test_files_the_readme_links_are_downloads_on_the_site(built: Path) -> None:
+    links = _parse(built / "index.html").links
+    for name in ("LICENSE", "LICENSE-CC-BY-4.0"):
+        found = [a for a in links if a.endswith(f"/{name}")]
+        assert found, f"the front page has no link to {name}"
+        assert all((built / a).read_bytes() == (ROOT / name).read_bytes() for a in found)
 
 
 def test_pages_lists_every_notebook_once_in_reading_order() -> None:

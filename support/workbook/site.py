@@ -11,8 +11,9 @@ Jupyter Book 1) and the Sphinx Book Theme:
 - MyST turns the README's links to ``notebooks/....ipynb`` into links to the notebooks' pages.
 
 Sphinx wants one source folder, so :func:`stage` copies what the site shows (README, ``notebooks/``, the
-benchmark report and its charts) into ``build/site-src``, adds the page tree that gives the sidebar and the
-previous/next links, and writes the configuration there; Sphinx runs in a child process (``python -m sphinx``).
+benchmark report and its charts, the files the README links to such as the licences) into ``build/site-src``,
+adds the page tree that gives the sidebar and the previous/next links, and writes the configuration there;
+Sphinx runs in a child process (``python -m sphinx``).
 
 Run: ``python -m support.workbook.site [--out build/site]`` (``make site``).
 """
@@ -20,6 +21,7 @@ Run: ``python -m support.workbook.site [--out build/site]`` (``make site``).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -79,6 +81,12 @@ def pages(root: Path = REPO_ROOT) -> dict[str, list[Path]]:
     }
 
 
+def _linked_files(markdown: str, root: Path) -> list[str]:
+    """The files under ``root`` that ``markdown`` links to by a relative path (not pages, not folders)."""
+    targets = re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", markdown)
+    return sorted({t for t in targets if (root / t).is_file() and (root / t).resolve().is_relative_to(root)})
+
+
 def stage(src: Path, root: Path = REPO_ROOT) -> Path:
     """Copy what the site shows into ``src`` (emptied first), with the page tree and the configuration."""
     shutil.rmtree(src, ignore_errors=True)
@@ -97,12 +105,15 @@ def stage(src: Path, root: Path = REPO_ROOT) -> Path:
         for chart in (benchmarks / "results").glob("*.png"):  # the detailed charts the report links to
             (src / "benchmarks" / "results").mkdir(exist_ok=True)
             shutil.copy2(chart, src / "benchmarks" / "results" / chart.name)
+    for name in _linked_files(readme := (root / "README.md").read_text(encoding="utf-8"), root):
+        if not (src / name).exists():  # the licences: MyST makes a link to a staged file a download link
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, src / name)
     trees = []
     for caption, paths in pages(root).items():
         if paths:
             entries = "\n".join(p.relative_to(root).with_suffix("").as_posix() for p in paths)
             trees.append(f"```{{toctree}}\n:hidden:\n:caption: {caption}\n\n{entries}\n```\n")
-    readme = (root / "README.md").read_text(encoding="utf-8")
     (src / "index.md").write_text(readme.rstrip("\n") + "\n\n" + "\n".join(trees), encoding="utf-8")
     (src / "conf.py").write_text(CONF, encoding="utf-8")
     return src

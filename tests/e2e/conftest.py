@@ -68,6 +68,16 @@ def page(browser: BrowserContext, lab: Lab) -> Iterator[Page]:
         lab.shut_down_kernels()
 
 
+@pytest.fixture
+def web_page(browser: BrowserContext) -> Iterator[Page]:
+    """A new tab for a page that is not JupyterLab (a service's form, the static site): no lab is started."""
+    tab = browser.new_page()
+    try:
+        yield tab
+    finally:
+        tab.close()
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     _deselected_e2e.extend(item for item in items if item.get_closest_marker("e2e"))
 

@@ -1,75 +1,59 @@
 """Lesson 05's web form, in the browser: search for "cat face" and see the results rendered.
 
-Lesson 05 is not written yet. Its service will be a FastAPI app, ``python -m support.examples.web_mojifinder``,
-serving a single-page form. Until that module exists this test is skipped; the steps below are the intended
-ones, to be checked against the real page (its CLI flags, the form's field, how results are shown) when the
-lesson lands:
-
-1. start the service on a free port on 127.0.0.1, as the lesson does, and wait until it answers;
-2. open its front page in the browser;
-3. type "cat face" in the search field and press Enter;
-4. see results rendered: a row for U+1F431 CAT FACE (🐱) among them;
-5. save a screenshot, ``build/e2e/05-web-form.png``; stop the service.
+The service is lesson 05's FastAPI app, ``python -m support.examples.web_mojifinder``, started on a free port
+on 127.0.0.1 with ``services.start`` as the lesson does. Its front page is a single page whose script asks
+``/search`` and fills a table without reloading. The test types the query as a learner would, presses Enter,
+and compares the rows the page drew with what the index itself answers; then saves
+``build/e2e/05-web-form.png``.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
-from .report import ROOT
+from support.examples import web_mojifinder
+from support.examples.charindex import shared_index
+from support.lab import services
+from support.lab.services import Service
 
 pytestmark = pytest.mark.e2e
 
-SERVICE = "support.examples.web_mojifinder"
-SERVICE_FILE = ROOT / "support" / "examples" / "web_mojifinder.py"
+QUERY = "cat face"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{SERVICE} exited with {process.returncode}"
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise AssertionError(f"{SERVICE} did not answer on {url} within {timeout_s:.0f} s")
-
-
-@pytest.mark.skipif(not SERVICE_FILE.exists(), reason="lesson 05 not written yet")
-def test_lesson05_web_form_finds_cat_face(page: Page, artifacts: Path) -> None:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    # Assumed CLI: --host/--port, as the workbook's other services take them. Check when the module exists.
-    process = subprocess.Popen(
-        [sys.executable, "-m", SERVICE, "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+@pytest.fixture
+def finder() -> Iterator[Service]:
+    service = services.start(web_mojifinder.__name__, "--port", "0", private=True)
     try:
-        _wait_until_up(url, process)
-        page.goto(url)
-        search = page.locator("input[type=search], input[type=text]").first
-        search.fill("cat face")
-        search.press("Enter")
-        page.get_by_text("CAT FACE", exact=False).first.wait_for(timeout=10_000)
-        assert "🐱" in page.inner_text("body"), "the results should show the cat face itself"
-        page.screenshot(path=str(artifacts / "05-web-form.png"), full_page=True)
+        yield service
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        services.stop(service)
+
+
+def test_lesson05_web_form_finds_cat_face(web_page: Page, finder: Service, artifacts: Path) -> None:
+    expected = sorted(shared_index().search(QUERY))
+    assert "\N{CAT FACE}" in expected and len(expected) > 1  # the index itself, before the page is asked
+
+    web_page.goto(f"{finder.url}/")
+    expect(web_page).to_have_title("Character finder")
+    web_page.evaluate("window.notReloaded = true")  # gone if submitting the form reloads the page
+    search = web_page.get_by_role("searchbox")
+    search.fill(QUERY)
+    search.press("Enter")
+
+    status = web_page.locator("#status")
+    expect(status).to_have_text(f"{len(expected)} found for “{QUERY}”", timeout=15_000)
+    rows = web_page.locator("#results tbody tr")
+    expect(rows).to_have_count(len(expected))
+    assert web_page.locator("#results").is_visible()
+    # (code, char, name), as the learner sees them
+    drawn = [tuple(rows.nth(i).locator("td").all_inner_texts()) for i in range(rows.count())]
+    assert drawn == [(f"U+{ord(c):04X}", c, unicodedata.name(c)) for c in expected]
+    assert ("U+1F431", "🐱", "CAT FACE") in drawn
+    assert web_page.evaluate("window.notReloaded === true"), "the form reloaded the page"
+    web_page.screenshot(path=str(artifacts / "05-web-form.png"), full_page=True)
