@@ -66,6 +66,7 @@ def figures(results: Path = RESULTS) -> list[Figure]:
             label=f"clients without a right answer, of {clients * len(rounds):,}",
             value=float(summary["errors"]),
             limit=0.0,
+            count=True,
         )
     )
     return out

@@ -71,9 +71,12 @@ class Figure:
     tolerance: float = 0.3
     limit: float | None = None
     unit: str = ""  # appended when shown: "×" for a speed-up, "" for a plain ratio such as T/d
+    count: bool = False  # a number of things (errors, say): shown as a whole number
 
     def show(self, value: float | None = None) -> str:
         value = self.value if value is None else value
+        if self.count:
+            return f"{value:.0f}{self.unit}"
         digits = 2 if value < 10 else 1 if value < 100 else 0
         return f"{value:.{digits}f}{self.unit}"
 
@@ -204,7 +207,7 @@ def readme_table(report: Mapping[str, Any]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in report["figures"]:
-        fig = Figure(**{k: row[k] for k in Figure.__dataclass_fields__})
+        fig = Figure(**{k: row[k] for k in Figure.__dataclass_fields__ if k in row})
         before = row.get("previous")
         lines.append(
             f"| {row['section_title']} | {fig.label} | {fig.show()} | {fig.show(before) if before else '-'}"
@@ -319,4 +322,4 @@ def load(path: Path) -> dict[str, Any] | None:
 
 def figures_from(rows: Iterable[Mapping[str, Any]]) -> list[Figure]:
     """Figures back from their saved form (the extra keys of a report row are ignored)."""
-    return [Figure(**{k: row[k] for k in Figure.__dataclass_fields__}) for row in rows]
+    return [Figure(**{k: row[k] for k in Figure.__dataclass_fields__ if k in row}) for row in rows]
