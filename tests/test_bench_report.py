@@ -168,3 +168,10 @@ def test_every_benchmark_defines_the_figures_the_saved_report_holds() -> None:
     planned = {s.name for s in runner.SECTIONS if not (ROOT / s.script).exists()}
     assert {"tcp_mojifinder", "loop_lag"} - {s.name for s in runner.SECTIONS} == set()
     assert planned <= {"tcp_mojifinder", "loop_lag"}
+
+
+def test_a_count_is_shown_as_a_whole_number_and_a_ratio_with_decimals() -> None:
+    count = bench_report.Figure(key="x.errors", label="errors", value=3.0, limit=0.0, count=True)
+    ratio = bench_report.Figure(key="x.ratio", label="T/d", value=1.234, limit=1.5)
+    assert (count.show(), count.goal()) == ("3", "≤ 0")
+    assert (ratio.show(), ratio.goal()) == ("1.23", "≤ 1.50")
