@@ -26,7 +26,7 @@ DELAY = 0.05  # fixed: sequential takes about 18 x DELAY, concurrent about one D
 
 @pytest.fixture(scope="module")
 def dns() -> Iterator[Service]:
-    service = dns_server.start(delay=DELAY)
+    service = dns_server.start(delay=DELAY, private=True)
     yield service
     services.stop(service)
 

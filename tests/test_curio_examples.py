@@ -29,14 +29,14 @@ needs_curio = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def slow_dns() -> Iterator[services.Service]:
-    service = dns_server.start(delay=DELAY)
+    service = dns_server.start(delay=DELAY, private=True)
     yield service
     service.stop()
 
 
 @pytest.fixture(scope="module")
 def seeded_dns() -> Iterator[services.Service]:
-    service = dns_server.start(delay="0.02:0.4", seed=3)
+    service = dns_server.start(delay="0.02:0.4", seed=3, private=True)
     yield service
     service.stop()
 
@@ -104,7 +104,7 @@ def test_probe_reports_a_dead_server_and_a_silent_one(monkeypatch: pytest.Monkey
 
     with pytest.raises(ConnectionRefusedError):
         curio.run(curio_domainlib.probe("if.dev", ("127.0.0.1", _free_udp_port())))
-    silent = dns_server.start(delay=2.0)
+    silent = dns_server.start(delay=2.0, private=True)
     try:
         monkeypatch.setattr(curio_domainlib, "PROBE_TIMEOUT", 0.1)
         with Stopwatch() as watch, pytest.raises(dns_server.ProbeTimeout):

@@ -24,7 +24,7 @@ PROG = "python -m support.examples.domaincheck"
 
 @pytest.fixture(scope="module")
 def dns() -> Iterator[Service]:
-    service = dns_server.start(delay="0.01:0.1", seed=23)  # this module's own options: its own server
+    service = dns_server.start(delay="0.01:0.1", seed=23, private=True)
     yield service
     services.stop(service)
 
@@ -92,7 +92,7 @@ def test_main_prints_every_name_in_its_column_then_a_summary(
 
 def test_rows_come_in_the_order_the_answers_arrive(capsys: pytest.CaptureFixture[str]) -> None:
     delay, seed = (0.02, 0.6), 29
-    service = dns_server.start(delay=delay, seed=seed)
+    service = dns_server.start(delay=delay, seed=seed, private=True)
     try:
         assert domaincheck.main(["dev", "--server", service.url]) == cli.OK
     finally:

@@ -16,20 +16,20 @@ from support.lab import dns_server, services
 from support.lab.dns_server import Result
 
 RANGE = (0.05, 0.5)
-SEED = 17  # not another test module's seed: this module's server is its own, and stopping it harms nobody
+SEED = 17  # the seeded delays, so completion order is known in advance
 DELAY = 0.3
 
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[services.Service]:
-    service = dns_server.start(delay=RANGE, seed=SEED)
+    service = dns_server.start(delay=RANGE, seed=SEED, private=True)
     yield service
     service.stop()
 
 
 @pytest.fixture(scope="module")
 def slow() -> Iterator[services.Service]:
-    service = dns_server.start(delay=DELAY, seed=SEED)  # a fixed delay: the seed only keeps it ours
+    service = dns_server.start(delay=DELAY, private=True)
     yield service
     service.stop()
 

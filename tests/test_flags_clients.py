@@ -45,7 +45,7 @@ HostileFactory = Callable[..., HostileSite]
 
 
 def _site(*args: Any, **kwargs: Any) -> Iterator[services.Service]:
-    service = flag_server.start(*args, **kwargs)
+    service = flag_server.start(*args, private=True, **kwargs)
     yield service
     services.stop(service)
 

@@ -22,13 +22,13 @@ async def test_network_steps_take_far_longer_than_memory_steps() -> None:
 
 @pytest.fixture(scope="module")
 def site() -> services.Service:
-    service = flag_server.start("plain")
+    service = flag_server.start("plain", private=True)
     yield service
     services.stop(service)
 
 
 async def test_http_and_dns_against_the_local_servers(site: services.Service) -> None:
-    dns = dns_server.start(delay=0)
+    dns = dns_server.start(delay=0, private=True)
     try:
         http = await latency.http_request(site.url + "/flags/br/br.gif", times=10)
         query = await latency.dns_query(dns, times=10)

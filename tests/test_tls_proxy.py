@@ -14,7 +14,7 @@ from support.lab import flag_server, services, tls_proxy
 
 @pytest.fixture(scope="module")
 def proxied() -> tuple[services.Service, services.Service]:
-    site = flag_server.start("plain")
+    site = flag_server.start("plain", private=True)
     proxy = tls_proxy.start(site)
     yield site, proxy
     services.stop(proxy)

@@ -22,6 +22,7 @@ from support.examples.blogdom import DEFAULT_DELAY, MAX_KEYWORD_LEN, format_resu
 from support.lab import dns_server
 from support.lab.dns_server import Result, ServerSpec
 from support.timing import Stopwatch
+from support.workbook import cli
 
 try:
     import curio
@@ -68,13 +69,6 @@ def _server_arg(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m support.examples.curio_blogdom",
@@ -91,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tld", default="dev", help="top-level domain to probe (default %(default)s)")
     parser.add_argument(
         "--max-len",
-        type=_positive_int,
+        type=cli.positive_int,
         default=MAX_KEYWORD_LEN,
         metavar="N",
         help="longest keyword to try (default %(default)s)",

@@ -14,13 +14,12 @@ Used by :mod:`support.examples.curio_domainlib` and by lesson 07's Trio and AnyI
 
 from __future__ import annotations
 
-import socket
-
 import dns.message
 import dns.rcode
 import dns.rdatatype
 
 from support.lab.dns_server import Result
+from support.lab.services import socket_family
 
 __all__ = ["MAX_REPLY", "BadReply", "family_for", "query", "read_reply"]
 
@@ -60,6 +59,6 @@ def read_reply(query: dns.message.Message, data: bytes) -> Result:
     return Result(domain, found)
 
 
-def family_for(host: str) -> socket.AddressFamily:
-    """The socket family for a numeric address: IPv6 when it has a colon (``::1``), else IPv4."""
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
+#: The socket family for a numeric address: ``AF_INET6`` for ``::1``, else ``AF_INET``. The lab's one helper
+#: (:func:`support.lab.services.socket_family`), under the name the lessons use.
+family_for = socket_family

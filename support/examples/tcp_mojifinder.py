@@ -39,6 +39,7 @@ from collections.abc import Callable
 from support.examples.charindex import InvertedIndex, format_results, shared_index
 from support.lab import services
 from support.lab.services import Service
+from support.workbook import cli
 from support.workbook.open_files import raise_open_file_limit
 
 __all__ = [
@@ -216,9 +217,8 @@ async def serve(
     server = await asyncio.start_server(connected, host, port, limit=max_line, backlog=_BACKLOG)
     try:
         bound_host, bound_port = server.sockets[0].getsockname()[:2]
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         if ready is not None:
-            ready(f"tcp://{shown}:{bound_port}")
+            ready(f"tcp://{services.url_host(bound_host)}:{bound_port}")
         await (stop or asyncio.Event()).wait()
     finally:
         server.close()
@@ -266,35 +266,6 @@ async def ask(host: str, port: int, query: str) -> list[str]:
             await writer.wait_closed()
 
 
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {text}")
-    return value
-
-
-def _positive(kind: type[int] | type[float], text: str) -> float:
-    """``text`` as a number above 0; ValueError otherwise."""
-    value = kind(text)
-    if not value > 0:
-        raise ValueError(f"must be more than 0, not {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        return _positive(float, text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds above 0, not {text!r}") from None
-
-
-def _byte_count(text: str) -> int:
-    try:
-        return int(_positive(int, text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of bytes above 0, not {text!r}") from None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m support.examples.tcp_mojifinder",
@@ -303,18 +274,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
     parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help="0 picks a free port (default: %(default)s)"
+        "--port", type=cli.port, default=DEFAULT_PORT, help="0 picks a free port (default: %(default)s)"
     )
     parser.add_argument(
         "--idle-timeout",
-        type=_seconds,
+        type=cli.positive_seconds,
         default=IDLE_TIMEOUT,
         metavar="SECONDS",
         help="close clients silent (or not reading) this long (default: %(default)g)",
     )
     parser.add_argument(
         "--max-line",
-        type=_byte_count,
+        type=cli.positive_int,
         default=MAX_LINE,
         metavar="BYTES",
         help="longest query line accepted (default: %(default)s)",
@@ -373,9 +344,9 @@ def start(
     """Run the server in the background on a free port (once per set of options) and return it."""
     args: list[str] = []
     if idle_timeout is not None:  # refused here, in the caller, rather than in the server's process
-        args += ["--idle-timeout", repr(_positive(float, str(idle_timeout)))]
+        args += ["--idle-timeout", repr(cli.positive_seconds(idle_timeout))]
     if max_line is not None:
-        args += ["--max-line", str(int(_positive(int, str(max_line))))]
+        args += ["--max-line", str(cli.positive_int(max_line))]
     if verbose:
         args.append("--verbose")
     return services.start("support.examples.tcp_mojifinder", *args)

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--host: {exc}")
     import uvicorn
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    family = services.socket_family(host)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -152,8 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     sock.listen(2048)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, server.handle_exit)
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    print(f"Serving the character finder on http://{shown}:{sock.getsockname()[1]}", flush=True)
+    print(
+        f"Serving the character finder on http://{services.url_host(host)}:{sock.getsockname()[1]}",
+        flush=True,
+    )
     server.run(sockets=[sock])
     return 0
 

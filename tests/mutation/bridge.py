@@ -5,7 +5,8 @@ calls inside the pytest process; the DNS server and the flags CLIs run in child 
 (``python -m ...``), where those calls are lost, so their mutants would be reported as untested. While mutmut
 collects its statistics, this plugin records every function of the module a child process runs as called by
 each test listed in :data:`RUN_IN_A_CHILD`. In the mutant runs the child process sees the active mutant
-through the environment (``MUTANT_UNDER_TEST``), so those tests do test it.
+through the environment (``MUTANT_UNDER_TEST``), and ``child_site.py`` (copied in as ``sitecustomize``)
+turns it on in a module run with ``python -m``, so those tests do test it.
 
 It also stops every server the test session started, at the end of each session: mutmut runs each mutant in a
 process forked from the one that collected the statistics, and a server left running there would answer with
@@ -17,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,6 +49,13 @@ def _children_of(nodeid: str) -> set[str]:
     if not any(fnmatch.fnmatch(nodeid, p) for p in patterns):
         return set()
     return set().union(*(_functions(m) for m in modules))
+
+
+def pytest_configure() -> None:
+    # In mutmut's copy of the repository only: children started with `python -m` see the active mutant too.
+    root = Path(__file__).resolve().parents[2]
+    if os.environ.get("MUTANT_UNDER_TEST") and root.name == "mutants":
+        shutil.copyfile(Path(__file__).with_name("child_site.py"), root / "sitecustomize.py")
 
 
 @pytest.hookimpl(tryfirst=True)
