@@ -282,6 +282,35 @@ class Heartbeat:
         return max(b - a for a, b in zip(moments, moments[1:], strict=False))
 
 
+class _CountedPauses:
+    """Awaits a coroutine on the caller's task and counts how often it handed the loop a turn.
+
+    The heartbeat alone cannot tell "pauses too rarely" from "never pauses": a timer that fell due during a
+    long stretch needs two turns of the loop before its task runs (one to fire, one to resume the task), so
+    a coroutine that pauses once every 25 items may let no tick through at all. The count of real pauses
+    tells the two apart.
+    """
+
+    def __init__(self, coroutine: Awaitable[Any]) -> None:
+        self.coroutine = coroutine
+        self.pauses = 0
+
+    def __await__(self) -> Any:
+        steps = self.coroutine.__await__()
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                yielded = steps.send(value) if error is None else steps.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            self.pauses += 1
+            try:
+                value, error = (yield yielded), None
+            except BaseException as exc:  # cancellation and the like go on into the coroutine
+                value, error = None, exc
+
+
 def _awaits_and_blocking_sleeps(function: Callable[..., Any]) -> tuple[int, bool, bool]:
     """(how many ``await``s, whether it calls ``time.sleep``, whether it calls ``asyncio.sleep`` unawaited).
 
@@ -321,7 +350,9 @@ async def check_fingerprint_all(fingerprint_all: FingerprintAll) -> str:
     heartbeat = Heartbeat()
     await heartbeat.start()
     try:
-        call = awaitable(fingerprint_all(names, work), "fingerprint_all must be defined with `async def`.")
+        call = _CountedPauses(
+            awaitable(fingerprint_all(names, work), "fingerprint_all must be defined with `async def`.")
+        )
         start = time.perf_counter()
         result = await call
         end = time.perf_counter()
@@ -355,7 +386,9 @@ async def check_fingerprint_all(fingerprint_all: FingerprintAll) -> str:
                 f"the heartbeat stopped for {share}: asyncio.sleep(0) without `await` only makes a "
                 "coroutine object and throws it away. Write `await asyncio.sleep(0)`."
             )
-        if stalled <= 0.75:
+        # One pause is the wait for other work (a gather of tasks that never pause); two or more are the
+        # answer handing the loop a turn now and then, too rarely.
+        if stalled <= 0.75 or 1 < call.pauses < len(names) // 2:
             fail(
                 f"other tasks still waited for {share} at a stretch: your code pauses, but too rarely. "
                 "Give the loop a turn after every name."
