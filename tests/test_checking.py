@@ -164,3 +164,41 @@ async def test_an_exception_group_is_described_by_its_first_error() -> None:
 
 def test_describe_error_without_a_learner_frame_is_just_the_error() -> None:
     assert describe_error(ValueError("x")) == "ValueError: x"
+
+
+def test_an_answer_with_no_source_to_read_counts_as_tried() -> None:
+    # Code built at run time (exec, a generated function) has no source: is_stub cannot tell, so it must not
+    # call the learner's work "not tried yet".
+    namespace: dict = {}
+    exec("def built(x):\n    ...\n", namespace)
+    assert not is_stub(namespace["built"])
+
+
+def test_an_error_on_a_line_with_no_source_gives_the_line_number_only() -> None:
+    namespace: dict = {}
+    exec(compile("def f():\n    raise ValueError('x')\n", "/nonexistent/cell_7.py", "exec"), namespace)
+    with pytest.raises(ValueError) as raised:
+        namespace["f"]()
+    assert describe_error(raised.value) == "ValueError: x, at line 2 of your cell"
+
+
+async def test_a_group_of_three_errors_counts_the_two_more() -> None:
+    async def group() -> int:
+        async def bad(n: int) -> None:
+            raise ValueError(f"bad {n}")
+
+        async with asyncio.TaskGroup() as tg:
+            for n in (1, 2, 3):
+                tg.create_task(bad(n))
+        return 1
+
+    verdict = await check_later.verdict(group)
+    assert "(and 2 more errors in the group)" in verdict.message
+
+
+async def test_awaiting_an_async_checker_prints_its_line(capsys: pytest.CaptureFixture[str]) -> None:
+    async def one() -> int:
+        return 1
+
+    assert await check_later(one) is None
+    assert capsys.readouterr().out == "✔ Exercise 8 passed: later() gave 1\n"

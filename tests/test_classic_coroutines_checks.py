@@ -67,3 +67,11 @@ def test_a_native_coroutine_is_refused_without_a_never_awaited_warning(recwarn) 
     verdict = check_ticker.verdict(ticker)
     assert verdict.status == "failed" and "returned coroutine, not a generator" in verdict.message
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
+def test_times_of_the_wrong_shape_are_a_mismatch_not_a_crash() -> None:
+    from support.exercises.classic_coroutines import _same_times
+
+    assert _same_times([0.5, 1.0], [0.5, 1.0]) and _same_times((0.5,), [0.5])
+    for got in [None, [0.5], [0.5, 1.0, 1.5], "ab", [0.5, True]]:
+        assert not _same_times(got, [0.5, 1.0]), got

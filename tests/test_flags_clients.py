@@ -307,6 +307,67 @@ async def test_deadline_ends_a_flag_that_trickles_in(
     assert_saved(tmp_path, hostile_files(module, ["CN"]))
 
 
+@pytest.mark.parametrize("stalled", ["metadata", "image"])
+@pytest.mark.parametrize(
+    "one", [flags3.download_one, flags3.download_one_waiting_twice], ids=lambda f: f.__name__
+)
+async def test_flags3_deadline_ends_whichever_request_trickles(
+    one: flags2.DownloadOne, stalled: str, hostile_site: HostileFactory, tmp_path: Path
+) -> None:
+    # Either order of taking the semaphore must bound both requests: a trickled body takes 2.5 s (metadata)
+    # or 4.3 s (image), the limit is 0.5 s, and after a stalled name no image is asked for.
+    behaviour = "trickle" if stalled == "metadata" else "trickle_image"
+    site = hostile_site({"BR": behaviour}, trickle_interval=0.1)
+    counts = await flags3.download_many(
+        ["BR", "CN"],
+        site.url,
+        dest=tmp_path,
+        concurrency=2,
+        request_timeout=1.0,
+        time_limit=0.5,
+        download_one=one,
+    )
+    assert counts == Counter({Status.TIMEOUT: 1, Status.OK: 1})
+    assert await asyncio.to_thread(site.wait_until, lambda: site.served("BR")[-1].client_hung_up)
+    served = site.served("BR")
+    asked = ["/flags/br/metadata.json"] + (["/flags/br/br.gif"] if stalled == "image" else [])
+    assert [entry.path for entry in served] == asked
+    assert 0 < served[-1].body_sent < served[-1].body_size
+    assert_saved(tmp_path, hostile_files(flags3, ["CN"]))
+
+
+@pytest.mark.parametrize(
+    ("module", "one"),
+    [
+        (flags2, flags2.download_one),
+        (flags3, flags3.download_one),
+        (flags3, flags3.download_one_waiting_twice),
+    ],
+    ids=["flags2", "flags3", "flags3-waiting_twice"],
+)
+async def test_verbose_prints_each_flags_outcome_and_is_off_by_default(
+    module: ModuleType,
+    one: flags2.DownloadOne,
+    hostile_site: HostileFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    site = hostile_site({"BR": "html"})
+    await module.download_many(
+        ["BR", "CN"], site.url, dest=tmp_path / "quiet", concurrency=2, download_one=one
+    )
+    assert capsys.readouterr().out == ""
+    told = tmp_path / "told"
+    await module.download_many(
+        ["BR", "CN"], site.url, dest=told, concurrency=2, verbose=True, download_one=one
+    )
+    saved = names(told)
+    assert saved == sorted(hostile_files(module, ["CN"]))
+    br, cn = sorted(capsys.readouterr().out.splitlines())
+    assert br.startswith("BR BadResponse ")
+    assert cn == (f"CN {saved[0]}" if module is flags3 else "CN OK")  # flags3 names the file it saved
+
+
 def test_gif_bytes_checks_the_type_and_the_signature() -> None:
     request = httpx.Request("GET", "http://x/flags/br/br.gif")
     ok = httpx.Response(200, content=GIF, headers={"content-type": "image/gif"}, request=request)
@@ -656,6 +717,22 @@ def test_cli_downloads_from_url(module: ModuleType, plain: str, tmp_path: Path) 
     assert f"URL site: {plain}" in done.stdout and "Searching for 20 flags: from BD to VN" in done.stdout
     assert "20 OK, 0 not found, 0 errors\n" in done.stdout and "Elapsed time: " in done.stdout
     assert_saved(tmp_path, expected_files(module, POP20_CC))
+
+
+@pytest.mark.parametrize("module", ROBUST, ids=lambda m: m.__name__)
+def test_cli_shows_a_progress_bar_or_with_v_a_line_per_flag(
+    module: ModuleType, plain: str, tmp_path: Path
+) -> None:
+    codes = ["BR", "CN", "US"]
+    quiet = _cli_run(module.__name__, "--url", plain, "--dest", str(tmp_path / "quiet"), *codes)
+    told = _cli_run(module.__name__, "--url", plain, "--dest", str(tmp_path / "told"), "-v", *codes)
+    assert quiet.returncode == told.returncode == cli.OK, quiet.stderr + told.stderr
+    assert "3/3 [" in quiet.stderr and "3/3 [" not in told.stderr  # tqdm's bar, on stderr
+    files = list(expected_files(module, codes))  # in the order of codes
+    for cc, name in zip(codes, files, strict=True):
+        assert f"{cc} {name if module is flags3 else 'OK'}\n" in told.stdout
+        assert not [line for line in quiet.stdout.splitlines() if line.startswith(f"{cc} ")]
+    assert_saved(tmp_path / "told", expected_files(module, codes))
 
 
 @pytest.mark.parametrize("module", CLIENTS, ids=lambda m: m.__name__)

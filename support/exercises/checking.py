@@ -43,7 +43,6 @@ __all__ = [
     "is_stub",
     "registry",
     "require",
-    "settle",
 ]
 
 Status = Literal["not tried", "failed", "passed"]
@@ -287,11 +286,6 @@ def checker(
         return made
 
     return wrap
-
-
-async def settle() -> None:
-    """Give cancelled tasks one turn of the loop to learn that they were cancelled."""
-    await asyncio.sleep(0.05)
 
 
 def awaitable(value: object, hint: str) -> Awaitable[Any]:
