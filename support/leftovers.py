@@ -27,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Leftovers", "Snapshot", "snapshot", "still_running"]
 
@@ -69,7 +70,8 @@ class Leftovers:
         )
 
 
-def _is_kernel_task(task: asyncio.Task[object]) -> bool:
+def is_kernel_task(task: asyncio.Task[Any]) -> bool:
+    """A task the Jupyter kernel runs for itself: a cell being run, or a request queued behind it."""
     code = getattr(task.get_coro(), "cr_code", None)
     return code is not None and any(package in code.co_filename for package in _KERNEL_PACKAGES)
 
@@ -80,7 +82,7 @@ def _tasks() -> frozenset[asyncio.Task[object]]:
     except RuntimeError:  # no loop running in this thread: no tasks
         return frozenset()
     current = asyncio.current_task()
-    return frozenset(t for t in every if t is not current and not _is_kernel_task(t))
+    return frozenset(t for t in every if t is not current and not is_kernel_task(t))
 
 
 def _child_pids() -> frozenset[int]:

@@ -202,3 +202,32 @@ async def test_awaiting_an_async_checker_prints_its_line(capsys: pytest.CaptureF
 
     assert await check_later(one) is None
     assert capsys.readouterr().out == "✔ Exercise 8 passed: later() gave 1\n"
+
+
+async def test_tasks_started_since_leaves_out_the_kernels_own_tasks() -> None:
+    import asyncio
+    import os
+
+    from support.exercises.checking import tasks_started_since
+
+    # A coroutine whose code lives under an ipykernel folder, as the kernel's request handlers do.
+    namespace: dict[str, object] = {}
+    exec(
+        compile(
+            "async def handler(): await __import__('asyncio').sleep(1)",
+            f"{os.sep}x{os.sep}ipykernel{os.sep}k.py",
+            "exec",
+        ),
+        namespace,
+    )
+    before = asyncio.all_tasks()
+    kernel = asyncio.create_task(namespace["handler"]())  # type: ignore[operator]
+    left = asyncio.create_task(asyncio.sleep(1))
+    finished = asyncio.create_task(asyncio.sleep(0))
+    await asyncio.sleep(0.01)
+    try:
+        assert tasks_started_since(before) == [left]
+    finally:
+        for task in (kernel, left, finished):
+            task.cancel()
+        await asyncio.gather(kernel, left, finished, return_exceptions=True)

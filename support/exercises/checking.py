@@ -32,6 +32,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, NoReturn
 
+from ..leftovers import is_kernel_task
+
 __all__ = [
     "Checker",
     "ExerciseFailed",
@@ -292,3 +294,18 @@ def awaitable(value: object, hint: str) -> Awaitable[Any]:
     """``value`` if it can be awaited; otherwise stop the check with ``hint`` (a forgotten ``async def``)."""
     require(inspect.isawaitable(value), hint)
     return value  # type: ignore[return-value]
+
+
+def tasks_started_since(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+    """The tasks started after ``before`` was taken and still running: the ones an answer left behind.
+
+    The kernel's own tasks are left out, and so is the checker's. In JupyterLab, Run All sends every cell
+    at once and the kernel starts a task for each request queued behind the running cell: cancelling one of
+    those would leave the notebook's later cells waiting forever.
+    """
+    current = asyncio.current_task()
+    return [
+        task
+        for task in asyncio.all_tasks() - before
+        if not task.done() and task is not current and not is_kernel_task(task)
+    ]

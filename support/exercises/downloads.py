@@ -20,7 +20,7 @@ import httpx
 
 from ..examples.flags_common import Outcome, Status, flag_url
 from ..timing import Stopwatch
-from .checking import checker, fail, require
+from .checking import checker, fail, require, tasks_started_since
 
 __all__ = [
     "BASE_URL",
@@ -126,7 +126,7 @@ async def _no_leftovers() -> AsyncIterator[None]:
     try:
         yield
     finally:
-        leftovers = [t for t in asyncio.all_tasks() - before if not t.done()]
+        leftovers = tasks_started_since(before)
         for task in leftovers:
             task.cancel()
         await asyncio.gather(*leftovers, return_exceptions=True)

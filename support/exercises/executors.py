@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..timing import Stopwatch
-from .checking import checker, fail, require
+from .checking import checker, fail, require, tasks_started_since
 
 __all__ = ["check_lookup_all", "check_loop_watch", "check_save_streamed"]
 
@@ -75,7 +75,7 @@ async def _heartbeat(every: float = 0.005) -> AsyncIterator[list[float]]:
 
 
 def _new_tasks(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
-    return [task for task in asyncio.all_tasks() - before if not task.done()]
+    return tasks_started_since(before)
 
 
 async def _stop(tasks: Sequence[asyncio.Task[Any]]) -> None:

@@ -20,7 +20,7 @@ import anyio
 import trio
 
 from ..timing import Stopwatch, format_ratio
-from .checking import checker, describe_error, fail, require
+from .checking import checker, describe_error, fail, require, tasks_started_since
 
 __all__ = ["JobFailed", "Jobs", "check_race", "check_run_all", "check_sort_failures", "check_within"]
 
@@ -91,7 +91,7 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 async def _stop_leftovers(before: set[asyncio.Task[Any]]) -> None:
     """Cancel the tasks a wrong answer left running, so they do not outlive the check."""
-    leftovers = asyncio.all_tasks() - before - {asyncio.current_task()}
+    leftovers = tasks_started_since(before)
     for task in leftovers:
         task.cancel()
     await asyncio.gather(*leftovers, return_exceptions=True)
