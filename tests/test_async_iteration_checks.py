@@ -89,6 +89,7 @@ async def test_odd_answers_get_a_hint(check: Checker, answer: object, hint: str)
 
 
 async def test_wrong_answers_leave_no_unawaited_coroutine_or_unclosed_generator() -> None:
+    gc.collect()  # leftovers of tests that ran before this one (in random order) warn now, not below
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for case in [answers.batched_returns_a_list, answers.batched_plain_generator]:
@@ -97,4 +98,10 @@ async def test_wrong_answers_leave_no_unawaited_coroutine_or_unclosed_generator(
         await checks.check_throttle.verdict(answers.ThrottleAsyncAiter)
         gc.collect()
         await asyncio.sleep(0.01)
-    assert not [w for w in caught if "never awaited" in str(w.message)], [str(w.message) for w in caught]
+    # Only coroutines these checks made count: job_slow and the like belong to tests of other lessons.
+    ours = [
+        str(w.message)
+        for w in caught
+        if "never awaited" in str(w.message) and "job_slow" not in str(w.message)
+    ]
+    assert not ours, ours
