@@ -74,10 +74,6 @@ async def _heartbeat(every: float = 0.005) -> AsyncIterator[list[float]]:
         await asyncio.gather(beater, return_exceptions=True)
 
 
-def _new_tasks(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
-    return tasks_started_since(before)
-
-
 async def _stop(tasks: Sequence[asyncio.Task[Any]]) -> None:
     """Cancel and await tasks the learner's code left running, so they cannot act up in a later cell."""
     for task in tasks:
@@ -124,7 +120,7 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
     with Stopwatch() as watch:
         async with _heartbeat() as stall:
             answers = await lookup_all(list(names), library.lookup)
-    leftovers = _new_tasks(before)
+    leftovers = tasks_started_since(before)
     await _stop(leftovers)
     if _still_to_await(answers):
         _discard(answers)
@@ -203,14 +199,16 @@ async def _watched(
     except asyncio.CancelledError:
         if _cancelled_by_us():
             raise
-        await _stop(_new_tasks(before))
+        await _stop(tasks_started_since(before))
         fail(
             "CancelledError came out of __aexit__: awaiting the task you cancelled raises it there. Catch it "
             "around that await, or wait with asyncio.gather(task, return_exceptions=True)."
         )
     except LookupError as exc:
         raised = exc
-    leftovers = _new_tasks(before)  # right away: a cancelled task that nobody awaited is not done yet
+    leftovers = tasks_started_since(
+        before
+    )  # right away: a cancelled task that nobody awaited is not done yet
     asked_to_stop = [task.cancelling() > 0 for task in leftovers]
     await _stop(leftovers)
     return watch, asked_to_stop, raised
