@@ -21,6 +21,8 @@ from support.workbook import cli
         (cli.fraction, 1, 1.0),
         (cli.port, "0", 0),
         (cli.port, "65535", 65535),
+        (cli.whole_number_up_to(3), "1", 1),
+        (cli.whole_number_up_to(3), "3", 3),
     ],
 )
 def test_good_values_pass_through(check, good, value) -> None:  # type: ignore[no-untyped-def]
@@ -40,6 +42,10 @@ def test_good_values_pass_through(check, good, value) -> None:  # type: ignore[n
         (cli.port, "-1", "0..65535"),
         (cli.port, "70000", "0..65535"),
         (cli.port, "http", "port number"),
+        (cli.whole_number_up_to(3), "0", "from 1 to 3"),
+        (cli.whole_number_up_to(3), "4", "from 1 to 3"),
+        (cli.whole_number_up_to(3_000_000), "3000001", "from 1 to 3,000,000"),
+        (cli.whole_number_up_to(3), "two", "whole number"),
     ],
 )
 def test_bad_values_say_what_is_wrong_to_argparse_and_to_python(check, bad, says) -> None:  # type: ignore[no-untyped-def]

@@ -141,7 +141,7 @@ def test_no_answer_is_exit_1_with_one_line(
         (["net", "--server", "http://127.0.0.1:8053"], "expected dns://ADDRESS:PORT"),
         (["net", "--server", "dns://localhost:8053"], "does not appear to be an IPv4 or IPv6 address"),
         (["net", "--server", "dns://127.0.0.1:port"], "dns://127.0.0.1:port"),
-        (["net", "--max-len", "0"], "must be at least 1"),
+        (["net", "--max-len", "0"], "must be 1 or more"),
         (["net", "--max-len", "four"], "expected a whole number"),
         (["net", "--max-len", "1"], "no Python keyword has at most 1 letters"),
         (["net", "--delay", "slow"], "--delay"),

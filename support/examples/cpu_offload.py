@@ -32,6 +32,7 @@ from typing import Any, cast
 
 from support.loop_lag import Heartbeat
 from support.timing import format_duration, format_ratio
+from support.workbook import cli
 
 __all__ = [
     "OPTIONS",
@@ -239,13 +240,6 @@ async def _run(n: int) -> list[Measured]:
             return await compare(n, pool, client)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 3_000_000:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 3,000,000, not {text}")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m support.examples.cpu_offload [-n N]``: the four options side by side, as a table."""
     parser = argparse.ArgumentParser(
@@ -253,7 +247,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Sum n squares four ways beside an event-loop heartbeat: in the loop, in a process pool, "
         "on a local Dask cluster, with NumPy.",
     )
-    parser.add_argument("-n", type=_positive, default=2_000_000, help="how many squares (default 2,000,000)")
+    parser.add_argument(
+        "-n",
+        type=cli.whole_number_up_to(3_000_000),
+        default=2_000_000,
+        help="how many squares (default 2,000,000)",
+    )
     args = parser.parse_args(argv)
     try:
         results = asyncio.run(_run(args.n))

@@ -24,6 +24,7 @@ from support.examples.domainlib import Result, multi_probe
 from support.lab import dns_server
 from support.lab.dns_server import ServerSpec
 from support.timing import Stopwatch
+from support.workbook import cli as checks
 
 __all__ = ["check_domains", "format_row", "header", "main", "parse_tld"]
 
@@ -85,24 +86,6 @@ def _server_arg(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _delay_arg(text: str) -> str:
-    try:
-        dns_server.parse_delay(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
 def _parser() -> cli.Parser:
     parser = cli.Parser(
         prog="python -m support.examples.domaincheck",
@@ -121,14 +104,14 @@ def _parser() -> cli.Parser:
     )
     parser.add_argument(
         "--max-len",
-        type=_positive_int,
+        type=checks.positive_int,
         default=MAX_KEYWORD_LEN,
         metavar="N",
         help="longest keyword to try (default %(default)s)",
     )
     parser.add_argument(
         "--delay",
-        type=_delay_arg,
+        type=dns_server.parse_delay,  # a cli.BadValue: argparse prints its message
         default=DEFAULT_DELAY,
         metavar="S|LOW:HIGH",
         help="answer delay of the server started without --server (default %(default)s)",

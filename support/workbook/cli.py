@@ -27,6 +27,7 @@ __all__ = [
     "positive_int",
     "positive_seconds",
     "seconds_up_to",
+    "whole_number_up_to",
 ]
 
 Delay = tuple[float, float]
@@ -66,6 +67,18 @@ def positive_int(text: str | int) -> int:
     if value < 1:
         raise BadValue(f"must be 1 or more, not {value}")
     return value
+
+
+def whole_number_up_to(maximum: int) -> Callable[[str | int], int]:
+    """A checker for a whole number from 1 to ``maximum``: a size big enough to show, small enough for class."""
+
+    def whole_number(text: str | int) -> int:
+        value = int(_number(text, int, "a whole number"))
+        if not 1 <= value <= maximum:
+            raise BadValue(f"must be from 1 to {maximum:,}, not {value}")
+        return value
+
+    return whole_number
 
 
 def positive_seconds(text: str | float) -> float:
