@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import keyword
 import re
-import sys
 from collections.abc import Callable, Iterable
 
-from support.examples import cli
+from support.examples import cli, probe_cli
 from support.lab import dns_server
 from support.lab.dns_server import Result, ServerSpec
-from support.timing import Stopwatch, Timeline
-from support.workbook.cli import positive_int
+from support.timing import Timeline
 
 __all__ = [
     "MAX_KEYWORD_LEN",
@@ -108,17 +105,6 @@ async def _probe(domain: str, server: ServerSpec, timeline: Timeline | None) -> 
         timeline.add(domain, start, timeline.now(), status)
 
 
-def _server_arg(text: str) -> str:
-    if not text.startswith("dns://"):
-        raise argparse.ArgumentTypeError(f"expected dns://HOST:PORT, got {text!r}")
-    try:
-        host, _ = dns_server.server_address(text)
-        ipaddress.ip_address(host)  # the resolver takes addresses, not names
-    except ValueError as exc:  # e.g. a port that is not a number, or a host name
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
-    return text
-
-
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label: at most 63 letters, digits, -
 
 
@@ -135,29 +121,10 @@ def _parser() -> argparse.ArgumentParser:
         failed="a probe failed: no answer from the server",
     )
     parser.add_argument(
-        "--server",
-        type=_server_arg,
-        metavar="URL",
-        help="DNS server to ask, e.g. dns://127.0.0.1:8053 (default: start a local one for this run)",
-    )
-    parser.add_argument(
         "--tld", type=_tld, default="dev", help="top-level domain to probe (default %(default)s)"
     )
-    parser.add_argument(
-        "--max-len",
-        type=positive_int,
-        default=MAX_KEYWORD_LEN,
-        metavar="N",
-        help="longest keyword to try (default %(default)s)",
-    )
     parser.add_argument("--sequential", action="store_true", help="one name at a time, to compare")
-    parser.add_argument(
-        "--delay",
-        default=DEFAULT_DELAY,
-        metavar="S|LOW:HIGH",
-        help="answer delay of the server started without --server (default %(default)s)",
-    )
-    parser.add_argument("--seed", type=int, default=None, help="fixed per-name delays for that server")
+    probe_cli.add_server_options(parser, max_len=MAX_KEYWORD_LEN, delay=DEFAULT_DELAY)
     return parser
 
 
@@ -165,36 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point: print one line per name as its answer arrives, then a summary; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        dns_server.parse_delay(args.delay)
-    except ValueError as exc:
-        parser.error(f"--delay: {exc}")
     domains = keyword_domains(args.tld, args.max_len)
     if not domains:
         parser.error(f"no Python keyword has at most {args.max_len} letters")
-    service = None
-    server = args.server
-    if server is None:
-        service = dns_server.start(delay=args.delay, seed=args.seed, private=True)  # ours alone to stop
-        server = service.url
-        print(f"(started a local DNS server on {server})", flush=True)
     probe_all = probe_sequentially if args.sequential else probe_concurrently
 
     def show(result: Result) -> None:
         print(format_result(result), flush=True)
 
-    try:
-        with Stopwatch() as watch:
-            results = cli.run_async(probe_all(domains, server, report=show))
-    except (dns_server.ProbeTimeout, OSError) as exc:
-        print(f"blogdom: no answer from {server}: {exc}", file=sys.stderr)
-        return cli.FAILED
-    except KeyboardInterrupt:
-        print(f"Interrupted after {watch}.", file=sys.stderr)
-        return cli.INTERRUPTED
-    finally:
-        if service is not None:
-            service.stop()
+    outcome = probe_cli.run(
+        "blogdom", args, lambda server: cli.run_async(probe_all(domains, server, report=show))
+    )
+    if isinstance(outcome, int):
+        return outcome
+    results, watch = outcome
     found = sum(result.found for result in results)
     how = "one at a time" if args.sequential else "at once"
     print(f"{len(results)} names probed {how}: {found} resolve, {len(results) - found} do not ({watch})")

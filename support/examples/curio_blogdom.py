@@ -17,12 +17,9 @@ import functools
 import sys
 from collections.abc import Callable, Iterable
 
-from support.examples import dns_wire
+from support.examples import dns_wire, probe_cli
 from support.examples.blogdom import DEFAULT_DELAY, MAX_KEYWORD_LEN, format_result, keyword_domains
-from support.lab import dns_server
 from support.lab.dns_server import Result, ServerSpec
-from support.timing import Stopwatch
-from support.workbook import cli
 
 try:
     import curio
@@ -59,16 +56,6 @@ async def probe_all(
     return results
 
 
-def _server_arg(text: str) -> str:
-    if not text.startswith("dns://"):
-        raise argparse.ArgumentTypeError(f"expected dns://HOST:PORT, got {text!r}")
-    try:
-        dns_server.server_address(text)
-    except ValueError as exc:  # e.g. a port that is not a number
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
-    return text
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m support.examples.curio_blogdom",
@@ -76,27 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         "resolve. Needs Python 3.11 (Curio does not import on 3.12+).",
         formatter_class=functools.partial(argparse.HelpFormatter, width=96),
     )
-    parser.add_argument(
-        "--server",
-        type=_server_arg,
-        metavar="URL",
-        help="DNS server to ask, e.g. dns://127.0.0.1:8053 (default: start a local one for this run)",
-    )
     parser.add_argument("--tld", default="dev", help="top-level domain to probe (default %(default)s)")
-    parser.add_argument(
-        "--max-len",
-        type=cli.positive_int,
-        default=MAX_KEYWORD_LEN,
-        metavar="N",
-        help="longest keyword to try (default %(default)s)",
-    )
-    parser.add_argument(
-        "--delay",
-        default=DEFAULT_DELAY,
-        metavar="S|LOW:HIGH",
-        help="answer delay of the server started without --server (default %(default)s)",
-    )
-    parser.add_argument("--seed", type=int, default=None, help="fixed per-name delays for that server")
+    probe_cli.add_server_options(parser, max_len=MAX_KEYWORD_LEN, delay=DEFAULT_DELAY)
     return parser
 
 
@@ -104,38 +72,25 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point: one line per name as its answer arrives, then a summary."""
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        dns_server.parse_delay(args.delay)
-    except ValueError as exc:
-        parser.error(f"--delay: {exc}")
     domains = keyword_domains(args.tld, args.max_len)
     if not domains:
         parser.error(f"no Python keyword has at most {args.max_len} letters")
     if not CURIO_RUNS:
         print(f"curio_blogdom: {NO_CURIO}", file=sys.stderr)
         return 1
-    service = None
-    server = args.server
-    if server is None:
-        service = dns_server.start(delay=args.delay, seed=args.seed)
-        server = service.url
-        print(f"(started a local DNS server on {server})", flush=True)
 
     def show(result: Result) -> None:
         print(format_result(result), flush=True)
 
-    try:
-        with Stopwatch() as watch:
-            results = curio.run(probe_all(domains, server, report=show))
-    except (dns_server.ProbeTimeout, dns_wire.BadReply, OSError) as exc:
-        print(f"curio_blogdom: no answer from {server}: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"\ncurio_blogdom: interrupted after {watch}", file=sys.stderr)
-        return 130
-    finally:
-        if service is not None:
-            service.stop()
+    outcome = probe_cli.run(
+        "curio_blogdom",
+        args,
+        lambda server: curio.run(probe_all(domains, server, report=show)),
+        errors=(*probe_cli.NO_ANSWER, dns_wire.BadReply),
+    )
+    if isinstance(outcome, int):
+        return outcome
+    results, watch = outcome
     found = sum(result.found for result in results)
     print(
         f"{len(results)} names probed at once with Curio: {found} resolve, {len(results) - found} do not ({watch})"

@@ -13,18 +13,13 @@ every name answered, 1 a probe got no answer, 2 usage error (one line on stderr)
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import re
-import sys
 from collections.abc import Callable, Iterable
 
-from support.examples import cli
+from support.examples import cli, probe_cli
 from support.examples.blogdom import MAX_KEYWORD_LEN, keyword_domains
 from support.examples.domainlib import Result, multi_probe
-from support.lab import dns_server
 from support.lab.dns_server import ServerSpec
-from support.timing import Stopwatch
-from support.workbook import cli as checks
 
 __all__ = ["check_domains", "format_row", "header", "main", "parse_tld"]
 
@@ -75,17 +70,6 @@ def _tld_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _server_arg(text: str) -> str:
-    if not text.startswith("dns://"):
-        raise argparse.ArgumentTypeError(f"expected dns://ADDRESS:PORT, not {text!r}")
-    try:
-        host, _ = dns_server.server_address(text)
-        ipaddress.ip_address(host)  # the resolver is given an address to ask, never a name to look up
-    except ValueError as exc:  # a port that is not a number, a host name
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
-    return text
-
-
 def _parser() -> cli.Parser:
     parser = cli.Parser(
         prog="python -m support.examples.domaincheck",
@@ -96,27 +80,7 @@ def _parser() -> cli.Parser:
         failed="a probe got no answer from the DNS server",
     )
     parser.add_argument("tld", type=_tld_arg, metavar="TLD", help="top-level domain, e.g. net, dev or com.br")
-    parser.add_argument(
-        "--server",
-        type=_server_arg,
-        metavar="URL",
-        help="DNS server to ask, e.g. dns://127.0.0.1:8053 (default: start a local one for this run)",
-    )
-    parser.add_argument(
-        "--max-len",
-        type=checks.positive_int,
-        default=MAX_KEYWORD_LEN,
-        metavar="N",
-        help="longest keyword to try (default %(default)s)",
-    )
-    parser.add_argument(
-        "--delay",
-        type=dns_server.parse_delay,  # a cli.BadValue: argparse prints its message
-        default=DEFAULT_DELAY,
-        metavar="S|LOW:HIGH",
-        help="answer delay of the server started without --server (default %(default)s)",
-    )
-    parser.add_argument("--seed", type=int, default=None, help="fixed per-name delays for that server")
+    probe_cli.add_server_options(parser, max_len=MAX_KEYWORD_LEN, delay=DEFAULT_DELAY)
     return parser
 
 
@@ -127,28 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     domains = keyword_domains(args.tld, args.max_len)
     if not domains:
         parser.error(f"no Python keyword has at most {args.max_len} letters")
-    service = None
-    server = args.server
-    if server is None:
-        service = dns_server.start(delay=args.delay, seed=args.seed)
-        server = service.url
-        print(f"(started a local DNS server on {server})", flush=True)
 
     def show(line: str) -> None:
         print(line, flush=True)
 
-    try:
-        with Stopwatch() as watch:
-            results = cli.run_async(check_domains(domains, server, report=show))
-    except (dns_server.ProbeTimeout, OSError) as exc:  # no answer in time, or the server refused
-        print(f"domaincheck: no answer from {server}: {exc}", file=sys.stderr)
-        return cli.FAILED
-    except KeyboardInterrupt:
-        print(f"Interrupted after {watch}.", file=sys.stderr)
-        return cli.INTERRUPTED
-    finally:
-        if service is not None:
-            service.stop()
+    outcome = probe_cli.run(
+        "domaincheck", args, lambda server: cli.run_async(check_domains(domains, server, report=show))
+    )
+    if isinstance(outcome, int):
+        return outcome
+    results, watch = outcome
     found = sum(result.found for result in results)
     print(
         f"{len(results)} names under .{args.tld}: {found} found, {len(results) - found} not found ({watch})"
