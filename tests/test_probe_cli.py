@@ -39,9 +39,12 @@ def test_server_url_refuses_what_the_resolver_cannot_ask(text: str, says: str) -
 def test_a_given_server_is_used_and_none_is_started(capsys: pytest.CaptureFixture[str]) -> None:
     before = len(services.running())
     seen: list[str] = []
-    outcome = probe_cli.run(
-        "prog", _args("--server", "dns://127.0.0.1:9"), lambda url: seen.append(url) or [1]
-    )
+
+    def probe_all(url: str) -> list[int]:
+        seen.append(url)
+        return [1]
+
+    outcome = probe_cli.run("prog", _args("--server", "dns://127.0.0.1:9"), probe_all)
     assert not isinstance(outcome, int)
     assert outcome[0] == [1] and seen == ["dns://127.0.0.1:9"]
     assert len(services.running()) == before and capsys.readouterr().out == ""
