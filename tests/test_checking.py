@@ -231,3 +231,24 @@ async def test_tasks_started_since_leaves_out_the_kernels_own_tasks() -> None:
         for task in (kernel, left, finished):
             task.cancel()
         await asyncio.gather(kernel, left, finished, return_exceptions=True)
+
+
+async def test_no_leftovers_stops_what_the_answer_left_running_and_nothing_else() -> None:
+    import asyncio
+
+    from support.exercises.checking import no_leftovers, stop_tasks
+
+    older = asyncio.create_task(asyncio.sleep(10))  # started before the answer ran: not the answer's
+    left: list[asyncio.Task[None]] = []
+    try:
+        with pytest.raises(ZeroDivisionError):
+            async with no_leftovers():
+                left.append(asyncio.create_task(asyncio.sleep(10)))
+                left.append(asyncio.create_task(asyncio.sleep(10)))
+                await asyncio.sleep(0)
+                raise ZeroDivisionError  # a wrong answer that fails half-way: its tasks are stopped anyway
+        assert [task.cancelled() for task in left] == [True, True]
+        assert not older.done()
+    finally:
+        await stop_tasks([older])
+    assert older.cancelled()

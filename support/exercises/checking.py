@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import functools
 import inspect
 import linecache
 import sysconfig
 import textwrap
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -43,8 +44,12 @@ __all__ = [
     "describe_error",
     "fail",
     "is_stub",
+    "no_leftovers",
     "registry",
     "require",
+    "stop_leftovers",
+    "stop_tasks",
+    "tasks_started_since",
 ]
 
 Status = Literal["not tried", "failed", "passed"]
@@ -309,3 +314,30 @@ def tasks_started_since(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any
         for task in asyncio.all_tasks() - before
         if not task.done() and task is not current and not is_kernel_task(task)
     ]
+
+
+async def stop_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` and wait until they have finished, errors swallowed.
+
+    A task an answer left running would go on using what the check has closed (a client, a server) and its
+    error would surface later, in some other cell.
+    """
+    tasks = list(tasks)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def stop_leftovers(before: set[asyncio.Task[Any]]) -> None:
+    """Stop the tasks started since ``before`` was taken and still running (see :func:`tasks_started_since`)."""
+    await stop_tasks(tasks_started_since(before))
+
+
+@contextlib.asynccontextmanager
+async def no_leftovers() -> AsyncIterator[None]:
+    """Around an answer's run: on the way out, however it ends, stop the tasks it left running."""
+    before = asyncio.all_tasks()
+    try:
+        yield
+    finally:
+        await stop_leftovers(before)

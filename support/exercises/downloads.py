@@ -9,18 +9,17 @@ network are needed, and no timing is printed, so each verdict line is the same o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from ..examples.flags_common import Outcome, Status, flag_url
 from ..timing import Stopwatch
-from .checking import checker, fail, require, tasks_started_since
+from .checking import checker, fail, no_leftovers, require
 
 __all__ = [
     "BASE_URL",
@@ -115,23 +114,6 @@ def _require_value(value: object, name: str) -> None:
         fail(f"{name} returned {type(value).__name__}, something still to await: did you forget `await`?")
 
 
-@contextlib.asynccontextmanager
-async def _no_leftovers() -> AsyncIterator[None]:
-    """On the way out, cancel and await the tasks the learner's code started and left running.
-
-    Left alone, they would go on using a client the check has closed, and their errors would surface later,
-    in some other cell.
-    """
-    before = asyncio.all_tasks()
-    try:
-        yield
-    finally:
-        leftovers = tasks_started_since(before)
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
-
-
 # --- Exercise 1 ---------------------------------------------------------------------------------------------
 
 FetchOutcome = Callable[[httpx.AsyncClient, str, str, asyncio.Semaphore], Awaitable[Outcome]]
@@ -157,7 +139,7 @@ async def check_fetch_outcome(fetch_outcome: FetchOutcome) -> str:
     """``fetch_outcome(client, cc, base_url, semaphore)``: one flag's :class:`Outcome`, within the semaphore."""
     _require_coroutine_function(fetch_outcome, "fetch_outcome", "client, cc, base_url, semaphore")
     site, semaphore = FakeFlagSite(_FAILURES), asyncio.Semaphore(3)
-    async with site.client() as client, _no_leftovers():
+    async with site.client() as client, no_leftovers():
         try:
             outcomes = await asyncio.gather(
                 *(fetch_outcome(client, cc, BASE_URL, semaphore) for cc in _OUTCOMES)
@@ -221,7 +203,7 @@ async def check_status_codes(status_codes: StatusCodes) -> str:
     urls = [flag_url(BASE_URL, cc) for cc in _CODES]
     expected = {url: _ANSWERS.get(cc, [200])[0] for url, cc in zip(urls, _CODES, strict=True)}
     site = FakeFlagSite(_ANSWERS, slow=_SLOW)
-    async with site.client() as client, _no_leftovers():
+    async with site.client() as client, no_leftovers():
         try:
             result = await status_codes(client, list(urls), _LIMIT)
         except (httpx.HTTPStatusError, BaseExceptionGroup) as exc:

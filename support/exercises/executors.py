@@ -15,12 +15,12 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from ..timing import Stopwatch
-from .checking import checker, fail, require, tasks_started_since
+from .checking import checker, fail, require, stop_leftovers, stop_tasks, tasks_started_since
 
 __all__ = ["check_lookup_all", "check_loop_watch", "check_save_streamed"]
 
@@ -74,13 +74,6 @@ async def _heartbeat(every: float = 0.005) -> AsyncIterator[list[float]]:
         await asyncio.gather(beater, return_exceptions=True)
 
 
-async def _stop(tasks: Sequence[asyncio.Task[Any]]) -> None:
-    """Cancel and await tasks the learner's code left running, so they cannot act up in a later cell."""
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
 def _cancelled_by_us() -> bool:
     """True when the check itself is being cancelled (its time limit, an interrupt), not the learner's code."""
     task = asyncio.current_task()
@@ -121,7 +114,7 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
         async with _heartbeat() as stall:
             answers = await lookup_all(list(names), library.lookup)
     leftovers = tasks_started_since(before)
-    await _stop(leftovers)
+    await stop_tasks(leftovers)
     if _still_to_await(answers):
         _discard(answers)
         fail(
@@ -199,7 +192,7 @@ async def _watched(
     except asyncio.CancelledError:
         if _cancelled_by_us():
             raise
-        await _stop(tasks_started_since(before))
+        await stop_leftovers(before)
         fail(
             "CancelledError came out of __aexit__: awaiting the task you cancelled raises it there. Catch it "
             "around that await, or wait with asyncio.gather(task, return_exceptions=True)."
@@ -210,7 +203,7 @@ async def _watched(
         before
     )  # right away: a cancelled task that nobody awaited is not done yet
     asked_to_stop = [task.cancelling() > 0 for task in leftovers]
-    await _stop(leftovers)
+    await stop_tasks(leftovers)
     return watch, asked_to_stop, raised
 
 

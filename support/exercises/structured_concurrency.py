@@ -20,7 +20,7 @@ import anyio
 import trio
 
 from ..timing import Stopwatch, format_ratio
-from .checking import checker, describe_error, fail, require, tasks_started_since
+from .checking import checker, describe_error, fail, require, stop_leftovers
 
 __all__ = ["JobFailed", "Jobs", "check_race", "check_run_all", "check_sort_failures", "check_within"]
 
@@ -89,14 +89,6 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
-async def _stop_leftovers(before: set[asyncio.Task[Any]]) -> None:
-    """Cancel the tasks a wrong answer left running, so they do not outlive the check."""
-    leftovers = tasks_started_since(before)
-    for task in leftovers:
-        task.cancel()
-    await asyncio.gather(*leftovers, return_exceptions=True)
-
-
 def _guard_value(value: object, name: str) -> None:
     """Stop with a hint when ``value`` is still something to await: a forgotten ``await``."""
     if inspect.isawaitable(value):
@@ -143,14 +135,14 @@ async def check_run_all(run_all: Callable[[Sequence[Job]], Awaitable[list[Any]]]
         if not any(isinstance(leaf, JobFailed) for leaf in _leaves(exc)):
             raise  # the learner's own error: the checker names it and their line
         leftovers = jobs.still_running
-        await _stop_leftovers(before)
+        await stop_leftovers(before)
         require(
             not leftovers,
             f"when one job failed, {len(leftovers)} others kept running ({', '.join(leftovers)}): gather "
             "does not cancel them when a sibling fails; a TaskGroup does.",
         )
     else:
-        await _stop_leftovers(before)
+        await stop_leftovers(before)
         _guard_value(result, "run_all")
         fail(
             f"one job failed, yet run_all returned {result!r}: let the error come out (return_exceptions=True "
@@ -190,13 +182,13 @@ async def check_within(within: Callable[[Mapping[str, Job], float, int], Awaitab
         try:
             result = await within(jobs.as_dict(), _DEADLINE, _LIMIT)
         except TimeoutError:
-            await _stop_leftovers(before)
+            await stop_leftovers(before)
             fail(
                 "the deadline's TimeoutError came out of within: catch it around the timeout block, and "
                 "return the results that came in."
             )
         except Exception as exc:
-            await _stop_leftovers(before)
+            await stop_leftovers(before)
             if not all(isinstance(leaf, TimeoutError) for leaf in _leaves(exc)):
                 raise
             fail(
@@ -204,7 +196,7 @@ async def check_within(within: Callable[[Mapping[str, Job], float, int], Awaitab
                 "job restarts the clock for every job. Put one `asyncio.timeout` around the whole group."
             )
     leftovers = jobs.still_running
-    await _stop_leftovers(before)
+    await stop_leftovers(before)
     _guard_value(result, "within")
     require(
         jobs.most_at_once <= _LIMIT,
@@ -284,7 +276,7 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
     try:
         counts = await sort_failures(jobs.as_list())
     except Exception as exc:
-        await _stop_leftovers(before)
+        await stop_leftovers(before)
         leaves = _leaves(exc)
         if not all(isinstance(leaf, expected_kinds) for leaf in leaves):
             raise
@@ -300,7 +292,7 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
                 "TimeoutError` and `except* ConnectionError`."
             )
         fail(f"a {type(exc).__name__} came out of sort_failures: count it instead of letting it through.")
-    await _stop_leftovers(before)
+    await stop_leftovers(before)
     _guard_value(counts, "sort_failures")
     require(counts is not None, "sort_failures returned None: return the dict of counts.")
     require(
@@ -322,7 +314,7 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
     try:
         counts = await sort_failures(buggy.as_list())
     except Exception as exc:
-        await _stop_leftovers(before)
+        await stop_leftovers(before)
         leaves = _leaves(exc)
         if not any(isinstance(leaf, ValueError) for leaf in leaves):
             raise
@@ -331,7 +323,7 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
             "the TimeoutError came out along with the ValueError: count the timeout, let only the bug through.",
         )
     else:
-        await _stop_leftovers(before)
+        await stop_leftovers(before)
         _guard_value(counts, "sort_failures")
         fail(
             f"a job raised ValueError, a bug, yet sort_failures returned {counts!r}: let what you do not count "
@@ -370,7 +362,7 @@ async def check_race(race: Callable[[Sequence[Job]], Awaitable[Any]]) -> str:
     with Stopwatch() as watch:
         result = await race(jobs.as_list())
     leftovers = jobs.still_running
-    await _stop_leftovers(before)
+    await stop_leftovers(before)
     _guard_value(result, "race")
     require(result is not None, "race returned None: return the result of the job that finished first.")
     require(
