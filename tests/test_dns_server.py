@@ -127,11 +127,17 @@ def test_unknown_names_are_nxdomain(plain: services.Service, name: str) -> None:
     assert response.answer == []
 
 
-def test_nxdomain_in_our_tlds_carries_the_soa(plain: services.Service) -> None:
-    name = dns_server.missing_names("net")[0]
+@pytest.mark.parametrize(
+    ("name", "zone"), [(dns_server.missing_names("net")[0], "net."), ("sub.if.dev", "dev."), ("org", "org.")]
+)
+def test_nxdomain_in_our_tlds_carries_the_soa(plain: services.Service, name: str, zone: str) -> None:
+    # The zone is the last label, however many come before it: we are the authority for the whole TLD.
     response = ask(plain, name)
     assert response.rcode() == dns.rcode.NXDOMAIN
-    assert [rrset.rdtype for rrset in response.authority] == [dns.rdatatype.SOA]
+    assert response.flags & dns.flags.AA
+    assert [(rrset.rdtype, rrset.name.to_text()) for rrset in response.authority] == [
+        (dns.rdatatype.SOA, zone)
+    ]
 
 
 @pytest.mark.parametrize("rdtype", ["AAAA", "MX", "TXT"])
@@ -389,6 +395,80 @@ def test_busy_port_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cannot serve" in capsys.readouterr().err
 
 
+class _Transport:
+    """Stands in for the UDP transport: records what the protocol sends, and can be closing."""
+
+    def __init__(self, closing: bool = False) -> None:
+        self.sent: list[tuple[bytes, object]] = []
+        self.closing = closing
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def sendto(self, data: bytes, addr: object) -> None:
+        self.sent.append((data, addr))
+
+
+def _protocol(transport: _Transport, verbose: bool = True) -> dns_server._DNSProtocol:
+    protocol = dns_server._DNSProtocol((0.0, 0.0), None, verbose)
+    protocol.connection_made(transport)  # type: ignore[arg-type]
+    return protocol
+
+
+def test_without_delay_the_answer_leaves_before_the_datagram_handler_returns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # No event loop runs here: an answer put off to a timer, even a 0 s one, would need one.
+    transport = _Transport()
+    query = dns.message.make_query("if.dev", "A")
+    _protocol(transport).datagram_received(query.to_wire(), ("127.0.0.1", 5353))
+    [(data, addr)] = transport.sent
+    assert addr == ("127.0.0.1", 5353) and dns.message.from_wire(data).id == query.id
+    assert capsys.readouterr().err == "('127.0.0.1', 5353): if.dev. -> NOERROR after 0.000 s\n"
+
+
+def test_verbose_logs_say_what_happened_and_quiet_ones_say_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _protocol(_Transport()).error_received(ConnectionRefusedError("port unreachable"))
+    _protocol(_Transport()).datagram_received(b"\x00", ("127.0.0.1", 9))
+    logged = capsys.readouterr().err.splitlines()
+    assert logged == [
+        "socket error: ConnectionRefusedError('port unreachable')",
+        "('127.0.0.1', 9): bad datagram (ShortHeader, 1 bytes)",
+    ]
+    _protocol(_Transport(), verbose=False).error_received(OSError("x"))
+    assert capsys.readouterr().err == ""
+
+
+def test_nothing_is_sent_once_the_transport_is_closing() -> None:
+    # A delayed answer's timer can fire after shutdown began: it must not write to a closing socket.
+    transport = _Transport()
+    protocol = _protocol(transport)
+    transport.closing = True
+    protocol.datagram_received(dns.message.make_query("if.dev", "A").to_wire(), ("127.0.0.1", 9))
+    assert transport.sent == []
+
+
+async def test_the_banner_names_the_zone_and_the_delay(capsys: pytest.CaptureFixture[str]) -> None:
+    stop = asyncio.Event()
+    server = asyncio.create_task(dns_server.serve(port=0, delay=(0.01, 0.1), stop=stop))
+    await asyncio.sleep(0.05)
+    stop.set()
+    await server
+    url, zone = capsys.readouterr().out.splitlines()
+    assert url.startswith("Serving DNS on dns://127.0.0.1:")
+    names = len(dns_server.existing_names())
+    assert zone == f"zone: {names} names under .dev .org .com .net; delay 0.01..0.1 s"
+
+
+def test_seed_must_be_a_whole_number(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        dns_server.main(["--port", "0", "--seed", "abc"])
+    assert exit_info.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+
+
 def test_cli_help() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "support.lab.dns_server", "--help"],
@@ -398,7 +478,7 @@ def test_cli_help() -> None:
         timeout=30,
     )
     assert done.returncode == 0
-    for option in ("--host", "--port", "--delay", "--seed"):
+    for option in ("--host", "--port", "--delay S|LOW:HIGH", "--seed SEED"):
         assert option in done.stdout
 
 

@@ -186,6 +186,28 @@ def test_a_taken_port_is_reported_at_once_with_the_servers_message() -> None:
 # --- stop ----------------------------------------------------------------------------------------------------
 
 
+def _pids_tagged(tag: str) -> list[int]:
+    """The live processes whose command line holds ``--tag tag`` (Linux: read from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:  # it ended while we looked
+            continue
+        if tag.encode() in words and _pid_alive(int(cmdline.parent.name)):
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the process through /proc")
+def test_a_server_that_never_accepts_and_ignores_sigterm_is_killed_and_reported(toy: Toy) -> None:
+    # It announces a URL, never listens and shrugs off SIGTERM: the starter must give up and kill it all the same.
+    tag = f"deaf-{os.getpid()}-{time.monotonic_ns()}"
+    with pytest.raises(services.ServiceError, match="does not accept connections"):
+        toy.start("--tag", tag, "--listen-after", "600", "--ignore-sigterm", ready_timeout=0.3)
+    assert _pids_tagged(tag) == [], "the server outlived a start that gave up on it"
+
+
 def test_stop_ends_the_process_and_start_makes_a_new_one(toy: Toy) -> None:
     first = toy.start()
     pid = first.process.pid

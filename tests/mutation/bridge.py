@@ -27,6 +27,8 @@ import pytest
 # test file -> (node id patterns, modules those tests run in a child process)
 RUN_IN_A_CHILD: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "tests/test_dns_server.py": (("*",), ("support/lab/dns_server.py",)),
+    # A fresh interpreter has its own registry of servers: stop_all() and the exit handler are tested there.
+    "tests/test_services.py": (("*_starter*", "*test_stop_all_*"), ("support/lab/services.py",)),
     "tests/test_flags_clients.py": (
         ("*test_cli_*", "*test_ctrl_c_*"),
         ("support/examples/flags2.py", "support/examples/flags3.py"),
