@@ -234,7 +234,7 @@ class _DNSProtocol(asyncio.DatagramProtocol):
             if len(data) > MAX_QUERY_SIZE:
                 raise ValueError(f"{len(data)} bytes is too big for a query")
             query = dns.message.from_wire(data)
-        except Exception as exc:  # any parse failure is the sender's fault: reply FORMERR or drop, keep serving
+        except Exception as exc:  # the sender's fault, whatever failed: FORMERR or drop, and keep serving
             self._log(f"{addr}: bad datagram ({type(exc).__name__}, {len(data)} bytes)")
             if (reply := _formerr(data)) is not None:
                 self._send(reply, addr)
