@@ -252,3 +252,34 @@ async def test_no_leftovers_stops_what_the_answer_left_running_and_nothing_else(
     finally:
         await stop_tasks([older])
     assert older.cancelled()
+
+
+async def test_tasks_started_since_leaves_out_the_task_that_asks() -> None:
+    import asyncio
+
+    from support.exercises.checking import tasks_started_since
+
+    before = asyncio.all_tasks()
+
+    async def check() -> list[asyncio.Task[object]]:  # a checker run in a task of its own, as wait_for does
+        return tasks_started_since(before)  # itself included, stop_leftovers would cancel the checker
+
+    assert await asyncio.create_task(check()) == []
+
+
+def test_a_lessons_checker_is_registered_as_lesson_dot_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from support.exercises import checking
+
+    monkeypatch.setattr(checking, "_REGISTRY", {})
+
+    def check_thing(answer: object) -> str:
+        return "fine"
+
+    check_thing.__module__ = "support.exercises.some_lesson"  # as if defined in a lesson's checker module
+    made = checking.checker("Exercise 9", todo="write thing")(check_thing)
+
+    def check_other(answer: object) -> str:  # a checker a test makes up (this module): not registered
+        return "fine"
+
+    checking.checker("Exercise 10", todo="write other")(check_other)
+    assert checking.registry() == {"some_lesson.check_thing": made}

@@ -58,6 +58,9 @@ def pytest_configure() -> None:
     root = Path(__file__).resolve().parents[2]
     if os.environ.get("MUTANT_UNDER_TEST") and root.name == "mutants":
         shutil.copyfile(Path(__file__).with_name("child_site.py"), root / "sitecustomize.py")
+        # Every child, not only the servers services.start launches: a test's own `python -m ... --help`
+        # imports sitecustomize (and the mutated package) only from a folder on PYTHONPATH.
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
 
 
 @pytest.hookimpl(tryfirst=True)
