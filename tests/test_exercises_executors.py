@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,6 @@ from support.exercises.checking import Checker
 async def test_other_right_answers_pass(check: Checker, answer: Any) -> None:
     verdict = await check.verdict(answer)
     assert verdict.passed, verdict.line()
-
-
-async def test_the_heartbeat_sees_a_blocked_loop_and_not_a_free_one() -> None:
-    async with executors._heartbeat() as free:
-        await asyncio.sleep(0.1)
-    async with executors._heartbeat() as blocked:
-        time.sleep(0.1)  # noqa: ASYNC251 (a block on purpose)
-    assert blocked[0] > 4 * free[0]
 
 
 async def test_the_chunk_source_sees_whether_bytes_reach_the_disk_as_they_arrive(tmp_path: Path) -> None:

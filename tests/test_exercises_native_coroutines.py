@@ -14,7 +14,7 @@ import pytest
 from exercise_answers.native_coroutines import OTHER_RIGHT
 
 from support.exercises.checking import Checker
-from support.exercises.native_coroutines import BusyWork, FakeDNS, Heartbeat
+from support.exercises.native_coroutines import BusyWork, FakeDNS
 from support.lab.dns_server import Result
 
 
@@ -59,15 +59,3 @@ def test_busy_work_takes_its_time_and_counts_calls() -> None:
     assert (ended - middle) > 3 * (middle - started), "ten times the work should take several times longer"
     assert (short.calls, long.calls) == (1, 1)
     assert BusyWork.digest("a.dev") != BusyWork.digest("b.dev")
-
-
-async def test_heartbeat_sees_a_blocked_loop() -> None:
-    heartbeat = Heartbeat(every=0.005)
-    await heartbeat.start()
-    start = time.perf_counter()
-    await asyncio.sleep(0.1)  # a pause: the heartbeat keeps ticking
-    middle = time.perf_counter()
-    time.sleep(0.1)  # noqa: ASYNC251 (a block on purpose: no tick until it ends)
-    end = time.perf_counter()
-    await heartbeat.stop()
-    assert heartbeat.longest_gap(middle, end) > 4 * heartbeat.longest_gap(start, middle)

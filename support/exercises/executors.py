@@ -15,10 +15,11 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from ..loop_lag import Heartbeat
 from ..timing import Stopwatch
 from .checking import checker, fail, require, stop_leftovers, stop_tasks, tasks_started_since
 
@@ -52,26 +53,6 @@ def _discard(value: object) -> None:
 def _still_to_await(value: object) -> bool:
     items = value if isinstance(value, list | tuple) else [value]
     return any(inspect.isawaitable(item) for item in items)
-
-
-@contextlib.asynccontextmanager
-async def _heartbeat(every: float = 0.005) -> AsyncIterator[list[float]]:
-    """Tick every ``every`` seconds beside the block; the list's one item is then the longest gap seen."""
-    longest, last = [0.0], [time.perf_counter()]
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every)
-            now = time.perf_counter()
-            longest[0], last[0] = max(longest[0], now - last[0]), now
-
-    beater = asyncio.create_task(beat())
-    try:
-        yield longest
-    finally:
-        longest[0] = max(longest[0], time.perf_counter() - last[0])
-        beater.cancel()
-        await asyncio.gather(beater, return_exceptions=True)
 
 
 def _cancelled_by_us() -> bool:
@@ -111,7 +92,7 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
     library = _BlockingLibrary()
     before = asyncio.all_tasks()
     with Stopwatch() as watch:
-        async with _heartbeat() as stall:
+        async with Heartbeat() as beat:
             answers = await lookup_all(list(names), library.lookup)
     leftovers = tasks_started_since(before)
     await stop_tasks(leftovers)
@@ -142,7 +123,7 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
         "(asyncio.gather of one asyncio.to_thread per name).",
     )
     require(
-        stall[0] < 0.5 * min(_LOOKUP_SECONDS.values()),
+        beat.max_lag < 0.5 * min(_LOOKUP_SECONDS.values()),
         "the event loop stood still while the lookups ran: nothing blocking may run in a coroutine itself.",
     )
     expected = [name.upper() for name in names]

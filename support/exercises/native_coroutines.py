@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from ..lab.dns_server import Result
+from ..loop_lag import Heartbeat
 from ..timing import Stopwatch
 from .checking import awaitable, checker, fail, require
 
 __all__ = [
     "BusyWork",
     "FakeDNS",
-    "Heartbeat",
     "check_fingerprint_all",
     "check_first_found",
     "check_probe_within",
@@ -254,34 +254,6 @@ class BusyWork:
         return f"#{sum(map(ord, name)):05d}"
 
 
-class Heartbeat:
-    """A task that ticks every ``every`` seconds; :meth:`longest_gap` says how long the loop kept it waiting."""
-
-    def __init__(self, every: float = 0.005) -> None:
-        self.every = every
-        self.ticks: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            self.ticks.append(time.perf_counter())
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._beat(), name="heartbeat")
-        await asyncio.sleep(3 * self.every)  # let it settle into its rhythm
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    def longest_gap(self, start: float, end: float) -> float:
-        """The longest stretch between ``start`` and ``end`` (``perf_counter`` times) with no tick."""
-        moments = [start, *(t for t in self.ticks if start < t < end), end]
-        return max(b - a for a, b in zip(moments, moments[1:], strict=False))
-
-
 class _CountedPauses:
     """Awaits a coroutine on the caller's task and counts how often it handed the loop a turn.
 
@@ -347,17 +319,13 @@ async def check_fingerprint_all(fingerprint_all: FingerprintAll) -> str:
     )
     names = [f"name{i:02d}.dev" for i in range(50)]
     work = BusyWork(0.008)
-    heartbeat = Heartbeat()
-    await heartbeat.start()
-    try:
+    async with Heartbeat() as heartbeat:
         call = _CountedPauses(
             awaitable(fingerprint_all(names, work), "fingerprint_all must be defined with `async def`.")
         )
         start = time.perf_counter()
         result = await call
         end = time.perf_counter()
-    finally:
-        await heartbeat.stop()
     require(result is not None, "fingerprint_all returned None: return the dict {name: fingerprint}.")
     _forgot_await(result, "fingerprint_all")
     require(isinstance(result, Mapping), f"return a dict {{name: fingerprint}}, not {type(result).__name__}.")
@@ -372,7 +340,7 @@ async def check_fingerprint_all(fingerprint_all: FingerprintAll) -> str:
         work.calls == len(names),
         f"fingerprint was called {work.calls} times for {len(names)} names: once per name is enough.",
     )
-    stalled = heartbeat.longest_gap(start, end) / (end - start)
+    stalled = heartbeat.max_lag / (end - start)  # the longest the loop kept everybody else waiting
     awaits, time_sleep, bare_sleep = _awaits_and_blocking_sleeps(fingerprint_all)
     if stalled > 0.25:
         share = "the whole job" if stalled > 0.75 else f"about {round(stalled * 10) * 10} % of the job"
