@@ -7,9 +7,12 @@ with its own hint (✘). A checker that nobody tried with wrong answers fails he
 
 from __future__ import annotations
 
+import gc
 import importlib
 import inspect
 import pkgutil
+import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +83,39 @@ async def test_each_wrong_answer_gets_its_hint(case: Cases, wrong: Wrong) -> Non
     assert line.startswith(f"✘ {case.check.exercise}: ")
     assert "\n" not in line
     assert wrong.hint in line, f"{wrong.mistake}: expected a hint with {wrong.hint!r}, got {line!r}"
+
+
+# Wrong answers that leave a coroutine unawaited: one they hand back, or the job the checker gave them and they
+# never awaited. The checker must close it, or Python warns about it later, in some other cell.
+LEFT_UNAWAITED = [
+    (case, wrong)
+    for case, wrong in WRONG
+    if getattr(wrong.answer, "__name__", "")
+    in {"run_all_forgetting_await", "with_timeout_never_awaits_the_job", "outcome_forgets_await"}
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "wrong"), LEFT_UNAWAITED, ids=[w.answer.__name__ for _, w in LEFT_UNAWAITED]
+)
+async def test_a_coroutine_a_wrong_answer_leaves_unawaited_is_closed_not_left_to_warn(
+    case: Cases, wrong: Wrong
+) -> None:
+    assert len(LEFT_UNAWAITED) == 3
+    gc.collect()  # what earlier tests left behind warns now, outside the record below
+    depth = sys.get_coroutine_origin_tracking_depth()
+    sys.set_coroutine_origin_tracking_depth(20)  # each warning then says where its coroutine was made
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            verdict = await _verdict(case.check, wrong.answer, case.several)
+            gc.collect()
+    finally:
+        sys.set_coroutine_origin_tracking_depth(depth)
+    assert verdict.status == "failed" and wrong.hint in verdict.line()
+    made_here = ("exercise_answers", "support/exercises", "support\\exercises")
+    left = [str(w.message) for w in caught if "never awaited" in str(w.message)]
+    assert not [message for message in left if any(place in message for place in made_here)], left
 
 
 async def test_checkers_print_one_line_and_return_nothing(capsys: pytest.CaptureFixture[str]) -> None:

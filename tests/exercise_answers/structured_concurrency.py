@@ -57,6 +57,10 @@ async def run_all_forgetting_to_call(jobs: Sequence[Job]) -> list[Any]:
     return [task.result() for task in tasks]
 
 
+async def run_all_forgetting_await(jobs: Sequence[Job]) -> list[Any]:
+    return run_all_model(jobs)  # type: ignore[return-value]  (the coroutine, not its result)
+
+
 async def run_all_forgetting_to_return(jobs: Sequence[Job]) -> None:
     async with asyncio.TaskGroup() as tg:
         for job in jobs:
@@ -356,6 +360,9 @@ CASES = [
                 "your code raised TypeError",
             ),
             Wrong(run_all_forgetting_to_return, "returns nothing", "returned None"),
+            Wrong(
+                run_all_forgetting_await, "returns run_all's coroutine unawaited", "did you forget `await`"
+            ),
         ],
     ),
     Cases(

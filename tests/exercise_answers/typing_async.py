@@ -67,6 +67,10 @@ async def with_timeout_forgets_await(job: Awaitable[int], seconds: float) -> int
         return job
 
 
+async def with_timeout_never_awaits_the_job(job: Awaitable[int], seconds: float) -> int:
+    return 7  # what the quick job gives, without running it: mypy cannot tell
+
+
 async def with_timeout_unannotated(job, seconds):
     async with asyncio.timeout(seconds):
         return await job
@@ -289,6 +293,11 @@ CASES = [
             Wrong(with_timeout_any_job, "Awaitable[Any]: a job of str gets through", "that job gives a str"),
             Wrong(with_timeout_int_seconds, "seconds: int", "seconds may have a fraction"),
             Wrong(with_timeout_forgets_await, "returns the job without awaiting it", 'forgot to use "await"'),
+            Wrong(
+                with_timeout_never_awaits_the_job,
+                "returns a value, never awaits the job",
+                "should raise TimeoutError",
+            ),
             Wrong(with_timeout_unannotated, "leaves the parameters unannotated", "missing a type annotation"),
             Wrong(
                 with_timeout_ignores_the_limit, "never applies the time limit", "should raise TimeoutError"
