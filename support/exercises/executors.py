@@ -171,9 +171,9 @@ async def _watched(
         async with manager as watch:
             await body()
     except asyncio.CancelledError:
+        await stop_leftovers(before)  # either way: a hung answer's tasks must not outlive the check
         if _cancelled_by_us():
             raise
-        await stop_leftovers(before)
         fail(
             "CancelledError came out of __aexit__: awaiting the task you cancelled raises it there. Catch it "
             "around that await, or wait with asyncio.gather(task, return_exceptions=True)."
