@@ -150,9 +150,9 @@ async def _watched(
     """Run ``body`` inside ``async with loop_watch() as watch``.
 
     Returns ``watch``, one item per task left running right after the block (True if it had been asked to
-    stop, cancelled but not awaited), and the ``LookupError`` that came out of it, if any (the check's own error, raised in ``body``). A ``CancelledError`` out of the learner's
-    ``__aexit__`` (awaiting their cancelled heartbeat without catching it) becomes a hint, unless the check
-    itself is being cancelled.
+    stop, cancelled but not awaited), and the ``LookupError`` that came out of it, if any (the check's own
+    error, raised in ``body``). A ``CancelledError`` out of the learner's ``__aexit__`` (awaiting their
+    cancelled heartbeat without catching it) becomes a hint, unless the check itself is being cancelled.
     """
     manager = loop_watch()
     kind = type(manager)

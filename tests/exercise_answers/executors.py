@@ -160,6 +160,28 @@ class LoopWatchForgetsSelf(LoopWatch):
         await super().__aenter__()  # no `return self`: `as watch` gets None
 
 
+class LoopWatchWithPlainWith:
+    """Written for `with`, not `async with`: __enter__ and __exit__ cannot await the heartbeat."""
+
+    def __enter__(self) -> LoopWatchWithPlainWith:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.longest_gap = time.perf_counter() - self.start
+
+
+class LoopWatchWithSyncExit(LoopWatch):
+    def __aexit__(self, *exc_info: object) -> None:  # type: ignore[override]  (no `async`)
+        self.heartbeat.cancel()
+
+
+class LoopWatchSaysWhetherItStalled(LoopWatch):
+    async def __aexit__(self, *exc_info: object) -> None:
+        await super().__aexit__(*exc_info)
+        self.longest_gap = self.longest_gap > 0.1  # type: ignore[assignment]  (a yes or no, not seconds)
+
+
 class LoopWatchTicksOnlyInTheTask(LoopWatch):
     async def __aexit__(self, *exc_info: object) -> None:
         self.heartbeat.cancel()
@@ -335,6 +357,15 @@ CASES = [
                 LoopWatchTicksOnlyInTheTask, "the average gap instead of the longest", "longest time between"
             ),
             Wrong(loop_watch_without_finally, "@asynccontextmanager without finally", "`finally`"),
+            Wrong(
+                LoopWatchWithPlainWith, "__enter__ and __exit__, for `with`", "must work with `async with`"
+            ),
+            Wrong(
+                LoopWatchWithSyncExit, "__aexit__ without `async`", "must both be defined with `async def`"
+            ),
+            Wrong(
+                LoopWatchSaysWhetherItStalled, "longest_gap is True or False", "must be a number of seconds"
+            ),
         ],
     ),
     Cases(
