@@ -28,6 +28,15 @@ def test_typecheck_reports_lines_severities_and_codes() -> None:
     assert 'expression has type "int"' in messages[0].text
 
 
+def test_typecheck_keeps_its_cache_in_the_workbooks_cache_not_where_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a lesson runs in notebooks/: nothing may appear there
+    assert typing_async.typecheck("x: int = 1\n") == []
+    assert list(tmp_path.iterdir()) == []
+    assert (typing_async.cache_root() / "mypy-exercises").is_dir()
+
+
 def test_typecheck_of_clean_code_says_nothing() -> None:
     assert typing_async.typecheck("async def f() -> int:\n    return 1\n") == []
 

@@ -139,7 +139,7 @@ def _items(tail_tree: ast.Module, function: str, offset: int, tail_lines: list[s
     return items
 
 
-def _build(answer: Any, name: str, tail: str, context: str = "") -> _Built:
+def _build(answer: Any, name: str, tail: str, context: str) -> _Built:
     source, first_cell_line = _source_of(answer, name)
     defined = getattr(answer, "__name__", name)
     if defined != name:  # the tail calls the answer by the lesson's name (tests try answers named otherwise)

@@ -112,6 +112,16 @@ async def paginate_iterator(fetch_page: Callable[[int], Awaitable[list[str]]]) -
         page += 1
 
 
+async def paginate_yields_bytes(
+    fetch_page: Callable[[int], Awaitable[list[str]]],
+) -> AsyncGenerator[bytes, None]:
+    page = 1
+    while names := await fetch_page(page):
+        for name in names:
+            yield name.encode()  # bytes have .upper() too: only the list[str] use tells
+        page += 1
+
+
 async def paginate_async_iterator(fetch_page: Callable[[int], Awaitable[list[str]]]) -> AsyncIterator[str]:
     page = 1
     while names := await fetch_page(page):
@@ -309,9 +319,20 @@ CASES = [
         right=paginate,
         stub=paginate_stub,
         wrong=[
-            Wrong(paginate_returns_list, "-> list[str] on an async generator", "it never builds a list"),
             Wrong(
-                paginate_iterator, "-> Iterator[str] on an async generator", "Iterator is the type of a plain"
+                paginate_returns_list,
+                "-> list[str] on an async generator",
+                "it never builds a list. Annotate it AsyncIterator[...] or AsyncGenerator[..., None].",
+            ),
+            Wrong(
+                paginate_iterator,
+                "-> Iterator[str] on an async generator",
+                "Iterator is the type of a plain generator, read with `for`. A function with `async def` and "
+                "`yield` makes an async generator, read with `async for`: AsyncIterator[...] or "
+                "AsyncGenerator[..., None].",
+            ),
+            Wrong(
+                paginate_yields_bytes, "yields bytes, not str", "a use that should pass: List comprehension"
             ),
             Wrong(paginate_async_iterator, "-> AsyncIterator[str]: aclosing() refuses it", "aclose()"),
             Wrong(paginate_any_fetch, "fetch_page returns Any", "fetch_names_now gives a list at once"),
