@@ -135,6 +135,23 @@ async def mix_model(jobs: Sequence[Job], threads: Executor, processes: Executor)
     return await asyncio.gather(*(start(job) for job in jobs))
 
 
+async def mix_by_name(jobs: Sequence[Job], threads: Executor, processes: Executor) -> list[Any]:
+    """Another right answer: each of the three kinds the lesson names, by name, and nothing else."""
+    loop = asyncio.get_running_loop()
+
+    def start(job: Job) -> Any:
+        match job.kind:
+            case "cpu":
+                return loop.run_in_executor(processes, job.function, job.argument)
+            case "blocking":
+                return loop.run_in_executor(threads, job.function, job.argument)
+            case "async":
+                return job.function(job.argument)
+        raise ValueError(f"the lesson names no job kind {job.kind!r}")
+
+    return await asyncio.gather(*(start(job) for job in jobs))
+
+
 async def mix_stub(jobs: Sequence[Job], threads: Executor, processes: Executor) -> list[Any]:
     # Your code here: pick where each job runs, start them all, return the results in order.
     ...
@@ -242,3 +259,6 @@ CASES = [
         ],
     ),
 ]
+
+# Right answers other than the model, each run by tests/test_exercises_how_async_works.py.
+OTHER_RIGHT = [(check_run_mix, mix_by_name)]
