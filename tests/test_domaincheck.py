@@ -45,29 +45,6 @@ def _columns(lines: list[str]) -> tuple[list[str], list[str], int]:
     return found, missing, width
 
 
-@pytest.mark.parametrize(
-    ("text", "tld"),
-    [
-        ("net", "net"),
-        ("NET", "net"),
-        (".dev", "dev"),
-        ("org.", "org"),
-        ("COM.BR", "com.br"),
-        ("xn--p1ai", "xn--p1ai"),
-    ],
-)
-def test_parse_tld_accepts_suffixes_and_lowercases_them(text: str, tld: str) -> None:
-    assert domaincheck.parse_tld(text) == tld
-
-
-@pytest.mark.parametrize(
-    "text", ["", ".", "bad tld", "dev!", "-net", "net-", "com..br", "é", "a" * 64, ".".join(["abc"] * 70)]
-)
-def test_parse_tld_rejects_what_cannot_be_a_domain(text: str) -> None:
-    with pytest.raises(ValueError, match="expected a top-level domain"):
-        domaincheck.parse_tld(text)
-
-
 def test_rows_put_each_name_in_its_column() -> None:
     assert domaincheck.format_row(Result("if.net", True), 12) == "if.net"
     assert domaincheck.format_row(Result("or.net", False), 12) == " " * 12 + "or.net"

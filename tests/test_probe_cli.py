@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import keyword
+from types import ModuleType
 
 import pytest
 
-from support.examples import cli, probe_cli
+from support.examples import blogdom, cli, curio_blogdom, probe_cli
 from support.lab import dns_server, services
 
 
@@ -74,3 +76,47 @@ def test_the_local_server_is_stopped_however_the_run_ends(
     captured = capsys.readouterr()
     assert captured.out == f"(started a local DNS server on {service.url})\n"
     assert captured.err.startswith(says) and captured.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "tld"),
+    [
+        ("net", "net"),
+        ("NET", "net"),
+        (".dev", "dev"),
+        ("org.", "org"),
+        ("COM.BR", "com.br"),
+        ("xn--p1ai", "xn--p1ai"),
+    ],
+)
+def test_parse_tld_accepts_suffixes_and_lowercases_them(text: str, tld: str) -> None:
+    assert probe_cli.parse_tld(text) == tld
+
+
+@pytest.mark.parametrize(
+    "text", ["", ".", "bad tld", "dev!", "-net", "net-", "com..br", "é", "a" * 64, ".".join(["abc"] * 70)]
+)
+def test_parse_tld_rejects_what_cannot_be_a_domain(text: str) -> None:
+    with pytest.raises(ValueError, match="expected a top-level domain"):
+        probe_cli.parse_tld(text)
+
+
+def test_the_longest_tld_accepted_leaves_room_for_every_keyword() -> None:
+    # DNS names stop at 253 characters; "nonlocal" (8 letters) and a dot go in front of the TLD.
+    longest = ".".join(["a" * 60] * 3 + ["a" * 61])
+    assert len(probe_cli.parse_tld(longest)) == 244
+    assert max(len(f"{word}.{longest}") for word in keyword.kwlist + keyword.softkwlist) == 253
+    with pytest.raises(ValueError, match="expected a top-level domain"):
+        probe_cli.parse_tld(longest + "a")
+
+
+@pytest.mark.parametrize("module", [blogdom, curio_blogdom])
+def test_the_blogdom_clis_check_their_tld_like_domaincheck(
+    module: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        module.main(["--tld", "dot net"])
+    assert exit_info.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()[-1:]
+    assert "expected a top-level domain such as net or com.br, not 'dot net'" in line
+    assert module._parser().parse_args(["--tld", ".COM.br"]).tld == "com.br"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import keyword
-import re
 from collections.abc import Callable, Iterable
 
 from support.examples import cli, probe_cli
@@ -105,15 +104,6 @@ async def _probe(domain: str, server: ServerSpec, timeline: Timeline | None) -> 
         timeline.add(domain, start, timeline.now(), status)
 
 
-_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label: at most 63 letters, digits, -
-
-
-def _tld(text: str) -> str:
-    if not _LABEL.fullmatch(text.lower()):
-        raise argparse.ArgumentTypeError(f"expected a top-level domain like dev or org, not {text!r}")
-    return text.lower()
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = cli.Parser(
         prog="python -m support.examples.blogdom",
@@ -121,7 +111,10 @@ def _parser() -> argparse.ArgumentParser:
         failed="a probe failed: no answer from the server",
     )
     parser.add_argument(
-        "--tld", type=_tld, default="dev", help="top-level domain to probe (default %(default)s)"
+        "--tld",
+        type=probe_cli.parse_tld,
+        default="dev",
+        help="top-level domain to probe (default %(default)s)",
     )
     parser.add_argument("--sequential", action="store_true", help="one name at a time, to compare")
     probe_cli.add_server_options(parser, max_len=MAX_KEYWORD_LEN, delay=DEFAULT_DELAY)

@@ -63,7 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         "resolve. Needs Python 3.11 (Curio does not import on 3.12+).",
         formatter_class=functools.partial(argparse.HelpFormatter, width=96),
     )
-    parser.add_argument("--tld", default="dev", help="top-level domain to probe (default %(default)s)")
+    parser.add_argument(
+        "--tld",
+        type=probe_cli.parse_tld,
+        default="dev",
+        help="top-level domain to probe (default %(default)s)",
+    )
     probe_cli.add_server_options(parser, max_len=MAX_KEYWORD_LEN, delay=DEFAULT_DELAY)
     return parser
 

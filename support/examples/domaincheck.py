@@ -12,8 +12,6 @@ every name answered, 1 a probe got no answer, 2 usage error (one line on stderr)
 
 from __future__ import annotations
 
-import argparse
-import re
 from collections.abc import Callable, Iterable
 
 from support.examples import cli, probe_cli
@@ -21,21 +19,10 @@ from support.examples.blogdom import MAX_KEYWORD_LEN, keyword_domains
 from support.examples.domainlib import Result, multi_probe
 from support.lab.dns_server import ServerSpec
 
-__all__ = ["check_domains", "format_row", "header", "main", "parse_tld"]
+__all__ = ["check_domains", "format_row", "header", "main"]
 
 DEFAULT_DELAY = "0.05:0.3"  # for the server started when none is given: slow enough to watch the order
 GAP = 4  # spaces between the longest name and the NOT FOUND column
-_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # one DNS label: 1 to 63 letters, digits and inner hyphens
-_SUFFIX = re.compile(rf"{_LABEL}(\.{_LABEL})*")
-_MAX_NAME = 253  # the longest domain name DNS allows, in characters
-
-
-def parse_tld(text: str) -> str:
-    """``"NET"``, ``".net"`` or ``"net."`` -> ``"net"``; ``"com.br"`` stays two labels. Raises ValueError."""
-    tld = text.strip().strip(".").lower()
-    if not _SUFFIX.fullmatch(tld) or len(tld) + len(".false") > _MAX_NAME:
-        raise ValueError(f"expected a top-level domain such as net or com.br, not {text!r}")
-    return tld
 
 
 def header(width: int) -> list[str]:
@@ -63,13 +50,6 @@ async def check_domains(
     return results
 
 
-def _tld_arg(text: str) -> str:
-    try:
-        return parse_tld(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _parser() -> cli.Parser:
     parser = cli.Parser(
         prog="python -m support.examples.domaincheck",
@@ -79,7 +59,9 @@ def _parser() -> cli.Parser:
         ),
         failed="a probe got no answer from the DNS server",
     )
-    parser.add_argument("tld", type=_tld_arg, metavar="TLD", help="top-level domain, e.g. net, dev or com.br")
+    parser.add_argument(
+        "tld", type=probe_cli.parse_tld, metavar="TLD", help="top-level domain, e.g. net, dev or com.br"
+    )
     probe_cli.add_server_options(parser, max_len=MAX_KEYWORD_LEN, delay=DEFAULT_DELAY)
     return parser
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -21,12 +22,29 @@ from support.lab import dns_server
 from support.timing import Stopwatch
 from support.workbook import cli as checks
 
-__all__ = ["NO_ANSWER", "add_server_options", "local_or_given", "run", "server_url"]
+__all__ = ["NO_ANSWER", "add_server_options", "local_or_given", "parse_tld", "run", "server_url"]
 
 R = TypeVar("R")
 
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # one DNS label: 1 to 63 letters, digits and inner hyphens
+_SUFFIX = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+_MAX_NAME = 253  # the longest domain name DNS allows, in characters
+_LONGEST_KEYWORD = len("nonlocal")  # parse_tld keeps room for every keyword in front of the suffix
+
 #: What a probe raises when the server does not answer in time or refuses the connection.
 NO_ANSWER: tuple[type[Exception], ...] = (dns_server.ProbeTimeout, OSError)
+
+
+def parse_tld(text: str) -> str:
+    """``"NET"``, ``".net"`` or ``"net."`` -> ``"net"``; ``"com.br"`` stays two labels.
+
+    An argparse ``type=`` for each command's TLD (a :class:`~support.workbook.cli.BadValue`, so argparse shows
+    the message as a usage error) that Python code may call too and catch as ValueError.
+    """
+    tld = text.strip().strip(".").lower()
+    if not _SUFFIX.fullmatch(tld) or len(tld) + len(".") + _LONGEST_KEYWORD > _MAX_NAME:
+        raise checks.BadValue(f"expected a top-level domain such as net or com.br, not {text!r}")
+    return tld
 
 
 def server_url(text: str) -> str:
