@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import keyword
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -29,7 +30,8 @@ R = TypeVar("R")
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # one DNS label: 1 to 63 letters, digits and inner hyphens
 _SUFFIX = re.compile(rf"{_LABEL}(\.{_LABEL})*")
 _MAX_NAME = 253  # the longest domain name DNS allows, in characters
-_LONGEST_KEYWORD = len("nonlocal")  # parse_tld keeps room for every keyword in front of the suffix
+# parse_tld keeps room for every keyword (and soft keyword) in front of the suffix: "nonlocal" today.
+_LONGEST_KEYWORD = max(len(word) for word in [*keyword.kwlist, *keyword.softkwlist])
 
 #: What a probe raises when the server does not answer in time or refuses the connection.
 NO_ANSWER: tuple[type[Exception], ...] = (dns_server.ProbeTimeout, OSError)
