@@ -30,8 +30,9 @@ R = TypeVar("R")
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # one DNS label: 1 to 63 letters, digits and inner hyphens
 _SUFFIX = re.compile(rf"{_LABEL}(\.{_LABEL})*")
 _MAX_NAME = 253  # the longest domain name DNS allows, in characters
-# parse_tld keeps room for every keyword (and soft keyword) in front of the suffix: "nonlocal" today.
-_LONGEST_KEYWORD = max(len(word) for word in [*keyword.kwlist, *keyword.softkwlist])
+# parse_tld keeps room in front of the suffix for the longest name blogdom.keyword_domains can make from
+# keyword.kwlist ("nonlocal" today).
+_LONGEST_KEYWORD = max(len(word) for word in keyword.kwlist)
 
 #: What a probe raises when the server does not answer in time or refuses the connection.
 NO_ANSWER: tuple[type[Exception], ...] = (dns_server.ProbeTimeout, OSError)
