@@ -1,10 +1,15 @@
-"""Test-wide guard: the workbook never reaches beyond this machine; and the hostile flag site.
+"""Test-wide guard: the workbook never reaches beyond this machine; the hostile flag site; the run's order.
 
 Every connection a test makes from this process must go to a loopback address (the local services) or a
 Unix socket. Anything else fails loudly here instead of hanging on a network that CI does not have.
 
 ``hostile_site(plan, ...)`` starts a :class:`hostile_site.HostileSite`, a flag site that misbehaves on purpose,
 and stops it when the test ends.
+
+``make test`` runs the tests and nbval's notebook cells in one pytest, on several workers (pytest-xdist), in
+a random order (pytest-randomly). Two hooks here make that work: each notebook's cells stay together and in
+order (they share one kernel, and a cell needs the ones above it), and the one line saying the browser tests
+were left out still appears when the workers, not this process, did the deselecting.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from typing import Any
 
 import pytest
 from hostile_site import HostileSite
+
+# The browser tests a `-m "not e2e"` run left out: counted here, or by each xdist worker and sent back.
+_E2E_DESELECTED = "e2e_deselected"
+_e2e_deselected = 0
 
 _original_connect = socket.socket.connect
 _original_connect_ex = socket.socket.connect_ex
@@ -68,3 +77,92 @@ def hostile_site() -> Iterator[Callable[..., HostileSite]]:
     yield start
     for site in sites:
         site.stop()
+
+
+# -- the order of the run ----------------------------------------------------------------------------------
+
+
+# Fixtures of these scopes are set up once for the tests of a file (or class) that use them.
+_SHARED_SCOPES = {"package", "module", "class"}
+
+
+def _notebook(item: pytest.Item) -> str | None:
+    """The notebook an nbval cell belongs to (its path, before ``::``), or None for any other test."""
+    return item.nodeid.partition("::")[0] if hasattr(item, "cell_num") and ".ipynb" in item.nodeid else None
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    """Whether the test uses a fixture set up once per file or class (a server, a built site)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(defs and defs[-1].scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each notebook's cells together and in their own order; and the groups pytest-xdist hands out whole.
+
+    pytest-randomly shuffles items within a module, and nbval's cells have no module: without this, cells of
+    different notebooks would interleave (a kernel started and stopped for each run of cells) and run out
+    of order. Notebooks still come in the seed's order (each where its first cell landed); other tests are
+    left where they are. pytest-randomly's hook is a wrapper: it has shuffled the items before this runs.
+
+    Under ``--dist loadgroup`` (make test, make unit), a worker gets a whole notebook, and every test of a file
+    that uses a module- or class-scoped fixture, so that fixture is set up once, as without workers. Tryfirst:
+    xdist reads the marks in its own hook of the same name.
+    """
+    cells: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        notebook = _notebook(item)
+        if notebook is not None:
+            cells.setdefault(notebook, []).append(item)
+    if cells:
+        ordered: list[pytest.Item] = []
+        for item in items:
+            notebook = _notebook(item)
+            if notebook is None:
+                ordered.append(item)
+            elif notebook in cells:
+                ordered.extend(sorted(cells.pop(notebook), key=lambda cell: cell.cell_num))  # type: ignore[attr-defined]
+        items[:] = ordered
+    if config.getoption("dist", "no") == "loadgroup":
+        for item in items:
+            group = _notebook(item) or (item.nodeid.partition("::")[0] if _shares_a_fixture(item) else None)
+            if group is not None:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+# -- the browser tests left out ----------------------------------------------------------------------------
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    global _e2e_deselected
+    _e2e_deselected += sum(1 for item in items if item.get_closest_marker("e2e"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # An xdist worker: its count goes back to the controlling process, which prints the summary.
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output[_E2E_DESELECTED] = _e2e_deselected
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    # Every worker collects and deselects the same tests: one worker's count is the run's.
+    global _e2e_deselected
+    _e2e_deselected = max(_e2e_deselected, node.workeroutput.get(_E2E_DESELECTED, 0))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    # One line when `-m "not e2e"` (make unit, make test) left the browser tests out, not when -k picked a few.
+    if _e2e_deselected and "not e2e" in (config.option.markexpr or ""):
+        from e2e.browser import chromium_missing
+
+        missing = chromium_missing()
+        terminalreporter.write_line(
+            f"{_e2e_deselected} browser tests not run: {missing}"
+            if missing
+            else f"{_e2e_deselected} browser tests not run here: `make e2e` runs them"
+        )
