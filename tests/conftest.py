@@ -109,8 +109,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     left where they are. pytest-randomly's hook is a wrapper: it has shuffled the items before this runs.
 
     Under ``--dist loadgroup`` (make test, make unit), a worker gets a whole notebook, and every test of a file
-    that uses a module- or class-scoped fixture, so that fixture is set up once, as without workers. Tryfirst:
-    xdist reads the marks in its own hook of the same name.
+    that uses a module- or class-scoped fixture, so that fixture is set up once, as without workers; the other
+    tests are handed out one by one. Tryfirst: xdist reads the marks in its own hook of the same name.
     """
     cells: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -126,7 +126,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             elif notebook in cells:
                 ordered.extend(sorted(cells.pop(notebook), key=lambda cell: cell.cell_num))  # type: ignore[attr-defined]
         items[:] = ordered
-    if config.getoption("dist", "no") == "loadgroup":
+    # xdist's marks, ignored but by `--dist loadgroup` (whose workers see `dist` as "no": it is not checked).
+    if config.pluginmanager.hasplugin("xdist"):
         for item in items:
             group = _notebook(item) or (item.nodeid.partition("::")[0] if _shares_a_fixture(item) else None)
             if group is not None:

@@ -182,13 +182,9 @@ def test_the_ci_commands_need_nothing_beside_the_repository() -> None:
 # -- make test: tests and notebooks in one pytest, on xdist workers, in a random order ---------------------
 
 # Run in a child pytest beside the collection: it records each item and the xdist group tests/conftest.py gave
-# it. `--dist loadgroup` is set after xdist has read -n (0 here: one process, collection only).
+# it (one process, collection only: what each xdist worker collects).
 _PROBE = """
 import json, pytest
-
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config):
-    config.option.dist = "loadgroup"
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
