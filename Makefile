@@ -45,7 +45,7 @@ KERNEL_DISPLAY_NAME := Python 3 (async workbook)
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
-	@echo "make test       unit tests + strict nbval on every notebook"
+	@echo "make test       unit tests + strict nbval on every notebook, on JOBS workers (make unit, make nbval: each alone)"
 	@echo "make e2e        every notebook run in JupyterLab in headless Chromium (screenshots in build/e2e/)"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
 	@echo "make slides     reveal.js slides of every lesson, from stored outputs, in build/slides/ (offline)"
