@@ -26,11 +26,9 @@ NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/saniti
 # sockets, timers and kernels rather than compute. JOBS=0 runs everything in one process, in the exact order
 # the seed gives (with workers, which worker runs what depends on timing).
 JOBS ?= $(shell $(PYTHON) -c 'import os; print(2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1))')
-# A notebook's cells share one kernel: each notebook goes to one worker, its cells in order. With tests/ in the
-# run, tests/conftest.py also keeps together the tests of a file that share a module-scoped fixture (a server,
-# a built site); the other tests are handed out one by one, so a long file does not hold one worker up.
-XDIST_TESTS := -n $(JOBS) --dist loadgroup
-XDIST_NOTEBOOKS := -n $(JOBS) --dist loadfile
+# Each test file and each notebook goes to one worker whole: a notebook's cells share one kernel and run in
+# order, and a file's module-scoped fixtures (a server, a built site) are set up once, as without workers.
+XDIST := -n $(JOBS) --dist loadfile
 # The order's seed: SEED=N repeats a run's order.
 RUN_SEED = $(if $(SEED),$(SEED),$$($(BIN)/python -c 'import random; print(random.randrange(1, 10**6))'))
 # The project's external notebook lint, when it sits beside the repository; forks run without it.
@@ -82,7 +80,7 @@ lab: $(STAMP)
 test: $(STAMP)
 	@seed=$(RUN_SEED); \
 	echo "tests and notebooks in random order, seed $$seed (make test SEED=$$seed repeats it)"; \
-	$(BIN)/python -m pytest -q $(XDIST_TESTS) -p randomly --randomly-seed=$$seed -m "not e2e" $(NBVAL) tests $(NOTEBOOKS)
+	$(BIN)/python -m pytest -q $(XDIST) -p randomly --randomly-seed=$$seed -m "not e2e" $(NBVAL) tests $(NOTEBOOKS)
 
 # The browser tests (marked e2e) take minutes: `make e2e` runs them, `make unit` says so in one line.
 # In a random order (pytest-randomly), so no test leans on another having run first. The first line names the
@@ -90,7 +88,7 @@ test: $(STAMP)
 unit: $(STAMP)
 	@seed=$(RUN_SEED); \
 	echo "tests in random order, seed $$seed (make unit SEED=$$seed repeats it)"; \
-	$(BIN)/python -m pytest -q $(XDIST_TESTS) -p randomly --randomly-seed=$$seed -m "not e2e" tests
+	$(BIN)/python -m pytest -q $(XDIST) -p randomly --randomly-seed=$$seed -m "not e2e" tests
 
 # Every notebook run from JupyterLab's menu in the system's Chromium (apt-get install chromium), on a copy of
 # notebooks/. Screenshots and the Run-All times go to build/e2e/. Fails at once, in one line, without Chromium.
@@ -100,7 +98,7 @@ e2e: $(STAMP)
 	$(BIN)/python -m pytest -q -m e2e -rs tests/e2e
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest -q $(XDIST_NOTEBOOKS) $(NBVAL) $(NOTEBOOKS)
+	$(BIN)/python -m pytest -q $(XDIST) $(NBVAL) $(NOTEBOOKS)
 
 # Stored outputs come only from here: each notebook from a fresh kernel, top to bottom, in order.
 notebooks: $(STAMP)

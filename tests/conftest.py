@@ -7,9 +7,9 @@ Unix socket. Anything else fails loudly here instead of hanging on a network tha
 and stops it when the test ends.
 
 ``make test`` runs the tests and nbval's notebook cells in one pytest, on several workers (pytest-xdist), in
-a random order (pytest-randomly). Two hooks here make that work: each notebook's cells stay together and in
-order (they share one kernel, and a cell needs the ones above it), and the one line saying the browser tests
-were left out still appears when the workers, not this process, did the deselecting.
+a random order (pytest-randomly). Hooks here make that work: each notebook's cells stay together and in order
+(they share one kernel, and a cell needs the ones above it), and the one line saying the browser tests were
+left out still appears when the workers, not this process, did the deselecting.
 """
 
 from __future__ import annotations
@@ -82,56 +82,35 @@ def hostile_site() -> Iterator[Callable[..., HostileSite]]:
 # -- the order of the run ----------------------------------------------------------------------------------
 
 
-# Fixtures of these scopes are set up once for the tests of a file (or class) that use them.
-_SHARED_SCOPES = {"package", "module", "class"}
-
-
 def _notebook(item: pytest.Item) -> str | None:
     """The notebook an nbval cell belongs to (its path, before ``::``), or None for any other test."""
     return item.nodeid.partition("::")[0] if hasattr(item, "cell_num") and ".ipynb" in item.nodeid else None
 
 
-def _shares_a_fixture(item: pytest.Item) -> bool:
-    """Whether the test uses a fixture set up once per file or class (a server, a built site)."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(defs and defs[-1].scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values())
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each notebook's cells together and in their own order; and the groups pytest-xdist hands out whole.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each notebook's cells together and in their own order, where pytest-randomly shuffled them.
 
     pytest-randomly shuffles items within a module, and nbval's cells have no module: without this, cells of
     different notebooks would interleave (a kernel started and stopped for each run of cells) and run out
     of order. Notebooks still come in the seed's order (each where its first cell landed); other tests are
     left where they are. pytest-randomly's hook is a wrapper: it has shuffled the items before this runs.
-
-    Under ``--dist loadgroup`` (make test, make unit), a worker gets a whole notebook, and every test of a file
-    that uses a module- or class-scoped fixture, so that fixture is set up once, as without workers; the other
-    tests are handed out one by one. Tryfirst: xdist reads the marks in its own hook of the same name.
+    Under ``--dist loadfile`` (make test) a worker then gets a whole notebook, its cells in this order.
     """
     cells: dict[str, list[pytest.Item]] = {}
     for item in items:
         notebook = _notebook(item)
         if notebook is not None:
             cells.setdefault(notebook, []).append(item)
-    if cells:
-        ordered: list[pytest.Item] = []
-        for item in items:
-            notebook = _notebook(item)
-            if notebook is None:
-                ordered.append(item)
-            elif notebook in cells:
-                ordered.extend(sorted(cells.pop(notebook), key=lambda cell: cell.cell_num))  # type: ignore[attr-defined]
-        items[:] = ordered
-    # xdist's marks, ignored but by `--dist loadgroup` (whose workers see `dist` as "no": it is not checked).
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            group = _notebook(item) or (item.nodeid.partition("::")[0] if _shares_a_fixture(item) else None)
-            if group is not None:
-                item.add_marker(pytest.mark.xdist_group(group))
+    if not cells:
+        return
+    ordered: list[pytest.Item] = []
+    for item in items:
+        notebook = _notebook(item)
+        if notebook is None:
+            ordered.append(item)
+        elif notebook in cells:
+            ordered.extend(sorted(cells.pop(notebook), key=lambda cell: cell.cell_num))  # type: ignore[attr-defined]
+    items[:] = ordered
 
 
 # -- the browser tests left out ----------------------------------------------------------------------------

@@ -7,8 +7,6 @@ its forks. They are written in two languages (bash, YAML), so nothing but this t
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shlex
 import subprocess
@@ -181,18 +179,6 @@ def test_the_ci_commands_need_nothing_beside_the_repository() -> None:
 
 # -- make test: tests and notebooks in one pytest, on xdist workers, in a random order ---------------------
 
-# Run in a child pytest beside the collection: it records each item and the xdist group tests/conftest.py gave
-# it (one process, collection only: what each xdist worker collects).
-_PROBE = """
-import json, pytest
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    groups = [next((m.args[0] for m in i.iter_markers("xdist_group")), None) for i in items]
-    with open({out!r}, "w") as f:
-        json.dump([[i.nodeid, g] for i, g in zip(items, groups)], f)
-"""
-
 
 def _make_recipe(target: str) -> str:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
@@ -203,48 +189,31 @@ def _make_recipe(target: str) -> str:
 
 def test_make_test_runs_tests_and_notebooks_in_one_random_order_on_workers() -> None:
     recipe = _make_recipe("test")
-    for needed in (
-        "$(XDIST_TESTS)",
-        "-p randomly",
-        "--randomly-seed=",
-        "$(NBVAL)",
-        " tests ",
-        "$(NOTEBOOKS)",
-    ):
+    for needed in ("$(XDIST)", "-p randomly", "--randomly-seed=", "$(NBVAL)", " tests ", "$(NOTEBOOKS)"):
         assert needed in recipe, f"make test does not pass {needed}"
+    assert "$(XDIST)" in _make_recipe("unit") and "$(XDIST)" in _make_recipe("nbval")
+    # loadfile: a notebook's cells go to one worker (one kernel), in the order collected.
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^XDIST_TESTS := -n \$\(JOBS\) --dist loadgroup$", makefile, re.M)
-    # Without tests/ (and so tests/conftest.py) in the run, only loadfile keeps a notebook on one worker.
-    assert "$(XDIST_NOTEBOOKS)" in _make_recipe("nbval") and "$(XDIST_TESTS)" in _make_recipe("unit")
-    assert re.search(r"^XDIST_NOTEBOOKS := -n \$\(JOBS\) --dist loadfile$", makefile, re.M)
+    assert re.search(r"^XDIST := -n \$\(JOBS\) --dist loadfile$", makefile, re.M)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_notebook_cells_stay_together_in_order_and_grouped_under_random_order(
-    tmp_path: Path, seed: int
-) -> None:
+def test_notebook_cells_stay_together_and_in_order_under_random_order(seed: int) -> None:
     notebooks = ["notebooks/00_getting_started.ipynb", "notebooks/solutions/01_classic_coroutines.ipynb"]
-    (tmp_path / "collect_probe.py").write_text(_PROBE.format(out=str(tmp_path / "items.json")))
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    # make test's options, collection only, in one process: what each xdist worker collects.
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "randomly"]
+    command += [f"--randomly-seed={seed}", "-p", "nbval", "--nbval", "--nbval-current-env"]
+    run = subprocess.run(
+        [*command, "tests/test_ci.py", *notebooks], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
-    # The options of make test, less the workers; test_site.py has a module-scoped fixture (the built site).
-    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "collect_probe", "-n", "0"]
-    command += ["-p", "randomly", f"--randomly-seed={seed}", "-p", "nbval", "--nbval", "--nbval-current-env"]
-    command += ["tests/test_ci.py", "tests/test_site.py", *notebooks]
-    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
-    items = json.loads((tmp_path / "items.json").read_text())
+    items = [line for line in run.stdout.splitlines() if "::" in line]
+    assert any(item.startswith("tests/test_ci.py::") for item in items)
     for notebook in notebooks:
-        places = [i for i, (nodeid, _) in enumerate(items) if nodeid.startswith(notebook + "::")]
+        places = [i for i, item in enumerate(items) if item.startswith(notebook + "::")]
         assert places, f"{notebook} not collected"
         assert places == list(range(places[0], places[0] + len(places))), f"{notebook}: cells split up"
-        assert [items[i][0] for i in places] == [f"{notebook}::Cell {n}" for n in range(len(places))]
-        assert {items[i][1] for i in places} == {notebook}, "a notebook must go to one worker whole"
-    site = {group for nodeid, group in items if nodeid.startswith("tests/test_site.py::")}
-    shares = {"tests/test_site.py", None}
-    assert site == shares, f"tests/test_site.py's groups: {site}; those using the built site go together"
-    assert {group for nodeid, group in items if nodeid.startswith("tests/test_ci.py::")} == {None}
+        assert [items[i] for i in places] == [f"{notebook}::Cell {n}" for n in range(len(places))]
 
 
 # -- pre-commit -------------------------------------------------------------------------------------------
