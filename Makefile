@@ -22,10 +22,12 @@ APPENDICES := $(sort $(wildcard notebooks/appendix_*.ipynb))
 SOLUTIONS := $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*.ipynb))
 NOTEBOOKS := $(LESSONS) $(APPENDICES) $(SOLUTIONS)
 NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
-# make test, unit and nbval run on JOBS pytest-xdist workers: twice the CPUs, as most tests and cells wait on
-# sockets, timers and kernels rather than compute. JOBS=0 runs everything in one process, in the exact order
-# the seed gives (with workers, which worker runs what depends on timing).
-JOBS ?= $(shell $(PYTHON) -c 'import os; print(2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1))')
+# make test, unit and nbval run on JOBS pytest-xdist workers: one and a half per CPU, as most tests and cells
+# wait on sockets, timers and kernels rather than compute. More workers would keep every CPU busy, and the
+# tests that time the event loop (its longest lag, a CPU share) would then fail for want of a free CPU.
+# JOBS=0 runs everything in this one process, in the exact order the seed gives (with workers, which worker
+# runs what depends on timing).
+JOBS ?= $(shell $(PYTHON) -c 'import os; n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1; print(n + n // 2)')
 # Each test file and each notebook goes to one worker whole: a notebook's cells share one kernel and run in
 # order, and a file's module-scoped fixtures (a server, a built site) are set up once, as without workers.
 XDIST := -n $(JOBS) --dist loadfile
