@@ -16,6 +16,7 @@ is saved.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import inspect
 import os
@@ -31,11 +32,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from support.examples import cli
+from support import cli
+from support.cli import positive_int, seconds_up_to
 from support.lab.flag_data import POP20_CC, countries
 from support.paths import CACHE_ENV, cache_root
 from support.timing import Status, Stopwatch, Timeline, format_duration, status_of
-from support.workbook.cli import positive_int, seconds_up_to
 
 __all__ = [
     "CLI_DEFAULT_CONCURRENCY",
@@ -385,7 +386,7 @@ def main(
     with Stopwatch() as watch:
         try:
             result = download_many(cc_list, args.base_url, **options)
-            counter = cli.run_async(result) if inspect.iscoroutine(result) else result
+            counter = asyncio.run(result) if inspect.iscoroutine(result) else result
         except KeyboardInterrupt:
             print(f"\nInterrupted after {watch}; every file on disk is complete.")
             return cli.INTERRUPTED
