@@ -84,6 +84,24 @@ def test_snapshot_sees_new_changed_and_removed_files_but_not_venvs(tmp_path: Pat
     assert class_load.snapshot(tmp_path / "absent") == {}
 
 
+def test_only_what_a_lesson_could_write_counts_against_the_class() -> None:
+    tracked = {"support/paths.py", "notebooks/00_a.ipynb", "README.md"}
+    changed = [
+        ".cache/flags/x.gif",
+        "README.md",
+        "notebooks/00_a.ipynb",
+        "support/paths.py",
+        "support/new.txt",
+    ]
+    assert class_load.written_by_learners(changed, tracked) == [
+        ".cache/flags/x.gif",
+        "notebooks/00_a.ipynb",
+        "support/new.txt",
+    ]
+    assert class_load.written_by_learners(["README.md"], None) == ["README.md"], "no git: everything counts"
+    assert "support/paths.py" in (class_load.tracked_files(class_load.REPO_ROOT) or {"support/paths.py"})
+
+
 def test_a_learner_has_their_own_home_and_no_shared_cache_setting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -62,6 +62,7 @@ FILE_CLASH = re.compile(
 # The settings nbval runs with inside a learner's folder (the repository's pyproject.toml is not above it).
 PYTEST_INI = """[pytest]
 addopts = -p no:cacheprovider -p no:randomly
+asyncio_default_fixture_loop_scope = function
 filterwarnings = error::pytest.PytestUnraisableExceptionWarning
 """
 
@@ -146,6 +147,32 @@ def snapshot(root: Path, skipped: Iterable[str] = SKIPPED_DIRS) -> dict[str, tup
 def changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
     """Files added, changed or removed between two snapshots, sorted."""
     return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+# Where a lesson could write into the repository by mistake: the old cache, the original notebooks, saved results.
+WATCHED = (".cache/", "notebooks/", "benchmarks/results/")
+
+
+def tracked_files(root: Path) -> set[str] | None:
+    """The files git tracks under ``root``, or None when it is not a git checkout."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {name for name in listed.decode().split("\0") if name}
+
+
+def written_by_learners(paths: Iterable[str], tracked: set[str] | None) -> list[str]:
+    """Of the files that changed in the repository during a run, those a learner's lesson could have written.
+
+    Lessons write generated data, never the project's sources: a changed tracked file outside :data:`WATCHED`
+    is a developer's edit made meanwhile, and is not held against the class.
+    """
+    if tracked is None:
+        return sorted(paths)
+    return sorted(p for p in paths if p not in tracked or p.startswith(WATCHED))
 
 
 # -- the learners ------------------------------------------------------------------------------------------------
@@ -354,7 +381,7 @@ def run(count: int, plan: list[Path], keep: bool = False) -> int:
     watch.stopping.set()
     watch.join()
     problems = []
-    if beside := changed(before_repo, snapshot(REPO_ROOT)):
+    if beside := written_by_learners(changed(before_repo, snapshot(REPO_ROOT)), tracked_files(REPO_ROOT)):
         problems.append(f"file clash: written beside the package, in the repository: {beside[:10]}")
     if mine := changed(before_cache, snapshot(own_cache)):
         problems.append(f"cache clash: written into the invoking user's cache {own_cache}: {mine[:10]}")
