@@ -93,6 +93,7 @@ if "c" in globals():  # run by JupyterHub (get_config); importable by tests with
     c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+    c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")  # not in the folder make runs from
     c.JupyterHub.cleanup_servers = True  # stopping the hub stops every learner's server
     c.JupyterHub.cleanup_proxy = True
 
