@@ -66,6 +66,42 @@ def test_clash_kind_names_ports_and_files_only(message: str, kind: str | None) -
     assert class_load.clash_kind(message) == kind
 
 
+def test_a_file_missing_in_the_learners_own_home_is_not_a_clash() -> None:
+    base = Path("/tmp/class-load-x")
+    own, shared = base / "learner-2", [base, Path("/repo")]
+    mine = "#x1B[31mFileNotFoundError#x1B[39m: [Errno 2] No such file: '/tmp/class-load-x/learner-2/home/.cache/d'"
+    assert class_load.clash_kind(mine, own, shared) is None, "the learner's own timing"
+    theirs = mine.replace("learner-2", "learner-5")
+    assert class_load.clash_kind(theirs, own, shared) == "file"
+    beside = "FileNotFoundError: [Errno 2] No such file or directory: '/repo/.cache/downloads/lesson04'"
+    assert class_load.clash_kind(beside, own, shared) == "file"
+    assert class_load.clash_kind("files deleted: False", own, shared) is None, "no path: nothing shared named"
+    assert class_load.clash_kind("OSError: [Errno 98] Address already in use", own, shared) == "port"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "#x1B[91mNotebook cell execution failed#x1B[0m\nTraceback\n#x1B[31mBadReply#x1B[39m: the reply answers"
+            " another question\n",
+            "BadReply: the reply answers another question",
+        ),
+        (
+            "Notebook cell execution failed\nCell 14: Cell outputs differ\n mismatch 'stdout'\n"
+            "  Skipping 45 identical leading characters\n  -  of D.DD s\n  +  of D.DD s; 60 names\n",
+            "output differs: -  of D.DD s | +  of D.DD s; 60 names",
+        ),
+        (
+            'failed on setup with "RuntimeError: Kernel died"\nE   RuntimeError: Kernel died',
+            "RuntimeError: Kernel died",
+        ),
+    ],
+)
+def test_summary_says_why_in_one_line(message: str, expected: str) -> None:
+    assert class_load.summary(message) == expected
+
+
 def test_snapshot_sees_new_changed_and_removed_files_but_not_venvs(tmp_path: Path) -> None:
     (tmp_path / "kept.txt").write_text("a")
     (tmp_path / "gone.txt").write_text("b")
@@ -146,6 +182,8 @@ def test_the_report_counts_names_the_slowest_and_fails_on_a_clash(tmp_path: Path
     assert "file clash: learner 1, 04_executors_and_context_managers, Cell 52" in text
     assert "port clash: learner 2, 09_how_async_works, Cell 3" in text
     assert "200 MiB" in text
+    grouped = [line for line in text.splitlines() if line.startswith("FAILED learner 1")]
+    assert len(grouped) == 2 and "OSError: [Errno 98] Address already in use" in grouped[1]
 
 
 def test_the_report_is_clean_only_when_everything_passed(tmp_path: Path) -> None:

@@ -117,13 +117,51 @@ def notebook_name(reported: str) -> str:
     return "/".join(parts[parts.index("notebooks") + 1 :] if "notebooks" in parts else parts[-1:])
 
 
-def clash_kind(message: str) -> str | None:
-    """``port`` or ``file`` when a failed check's message shows two learners meeting there, else None."""
-    if PORT_CLASH.search(message):
+_ANSI = re.compile(r"(\x1b|#x1B)\[[0-9;]*m")
+_PATH = re.compile(r"(/[^\s'\"`,;:()\[\]]+)")
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Reply|Exit|Interrupt)\b.*")
+
+
+def plain(message: str) -> str:
+    """``message`` without the terminal colours nbval and IPython put in tracebacks."""
+    return _ANSI.sub("", message)
+
+
+def clash_kind(message: str, own: Path | None = None, shared: Sequence[Path] = ()) -> str | None:
+    """``port`` or ``file`` when a failed check's message shows learners meeting there, else None.
+
+    A missing or unexpected file counts as a clash only when the message names a path in a ``shared`` place
+    (the repository, the invoking user's cache, the folder holding every learner) outside the learner's ``own``
+    folder: a file missing in the learner's own home is their lesson's timing, not another learner's doing.
+    Without ``own``, any such error counts.
+    """
+    text = plain(message)
+    if PORT_CLASH.search(text):
         return "port"
-    if FILE_CLASH.search(message):
+    if not FILE_CLASH.search(text):
+        return None
+    if own is None:
         return "file"
+    # Only the paths the error itself names: a traceback's frames name source files, which are shared anyway.
+    for found in _PATH.findall(summary(text)):
+        path = Path(found)
+        if any(path.is_relative_to(place) for place in shared) and not path.is_relative_to(own):
+            return "file"
     return None
+
+
+def summary(message: str) -> str:
+    """One line saying why a check failed: the exception, or the first lines of an output that differs."""
+    # pytest marks the lines of an error with "E   ".
+    lines = [re.sub(r"^E\s+", "", line.strip()) for line in plain(message).splitlines() if line.strip()]
+    if any("mismatch" in line for line in lines):
+        start = next(i for i, line in enumerate(lines) if "mismatch" in line)
+        diff = [line for line in lines[start:] if line[:2] in ("- ", "+ ")]
+        return "output differs: " + " | ".join(diff[:2]) if diff else "output differs"
+    errors = [line for line in lines if _EXCEPTION.match(line)]
+    if errors:
+        return errors[-1]
+    return lines[0] if lines else ""
 
 
 def snapshot(root: Path, skipped: Iterable[str] = SKIPPED_DIRS) -> dict[str, tuple[int, int]]:
@@ -268,7 +306,9 @@ class MemoryWatch(threading.Thread):
                 if learner.process is None:
                     continue
                 try:
-                    children = psutil.Process(learner.process.pid).children(recursive=True)
+                    # nbval's kernels are the learner's direct children; deeper ones are the kernels' own
+                    # (process pools forked from a kernel carry its command line too).
+                    children = psutil.Process(learner.process.pid).children()
                 except psutil.Error:
                     continue
                 for child in children:
@@ -285,8 +325,14 @@ def _mib(size: float) -> str:
     return f"{size / 2**20:.0f} MiB"
 
 
-def report(learners: Sequence[Learner], problems: list[str], wall: float) -> tuple[str, bool]:
-    """The report's text, and whether the class ran clean (every check passed, nothing clashed)."""
+def report(
+    learners: Sequence[Learner], problems: list[str], wall: float, shared: Sequence[Path] = ()
+) -> tuple[str, bool]:
+    """The report's text, and whether the class ran clean (every check passed, nothing clashed).
+
+    ``shared`` are the places no learner should touch (see :func:`clash_kind`); without them every missing
+    or unexpected file counts as a clash.
+    """
     lines = [f"class-load: {len(learners)} learners at once on {os.cpu_count()} CPUs, {wall:.0f} s in all"]
     all_checks: list[tuple[Learner, Check]] = []
     per_notebook: dict[str, list[float]] = {}
@@ -305,7 +351,8 @@ def report(learners: Sequence[Learner], problems: list[str], wall: float) -> tup
             all_checks.append((learner, check))
             name = notebook_name(check.notebook)
             by_notebook[name] = by_notebook.get(name, 0.0) + check.seconds
-            if check.outcome == "failed" and (kind := clash_kind(check.message)):
+            own = learner.folder if shared else None
+            if check.outcome == "failed" and (kind := clash_kind(check.message, own, shared)):
                 clashes.append(f"{kind} clash: learner {learner.number}, {name}, {check.name}")
         for name, seconds in by_notebook.items():
             per_notebook.setdefault(name, []).append(seconds)
@@ -339,11 +386,14 @@ def report(learners: Sequence[Learner], problems: list[str], wall: float) -> tup
             lines.append(
                 f"  learner {learner.number}: " + ", ".join(_mib(p) for p in learner.kernels.values())
             )
+    # One line per learner, notebook and reason: a kernel that died at start fails all its cells alike.
+    grouped: dict[tuple[int, str, str], list[str]] = {}
     for learner, check in failed:
-        first = next((line for line in check.message.splitlines() if line.strip()), "")
-        lines.append(
-            f"FAILED learner {learner.number} {notebook_name(check.notebook)} {check.name}: {first[:160]}"
-        )
+        key = (learner.number, notebook_name(check.notebook), summary(check.message)[:200])
+        grouped.setdefault(key, []).append(check.name)
+    for (number, name, why), cells in grouped.items():
+        where = cells[0] if len(cells) == 1 else f"{cells[0]} to {cells[-1]} ({len(cells)} checks)"
+        lines.append(f"FAILED learner {number} {name} {where}: {why}")
     lines += clashes + problems
     clean = not failed and not clashes and not problems and bool(all_checks)
     lines.append(f"{passed} passed, {len(failed)} failed")
@@ -392,7 +442,7 @@ def run(count: int, plan: list[Path], keep: bool = False) -> int:
             problems.append(
                 f"cache clash: learner {learner.number}'s flag data is not in their own home ({cache})"
             )
-    text, clean = report(learners, problems, wall)
+    text, clean = report(learners, problems, wall, shared=[REPO_ROOT, own_cache, base])
     print(text)
     if keep or not clean:
         print(f"learners' folders (homes, copies, logs) kept in {base}")
