@@ -53,6 +53,9 @@ help:
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, the notebook checks, mypy on support/"
 	@echo "make bench      run every benchmark, write benchmarks/report.md and the README's performance table"
 	@echo "make mutate     mutation testing (mutmut) of the modules the lessons rely on; a score per module"
+	@echo "make hub        JupyterHub for a class on this machine: a password and a server per learner (README)"
+	@echo "make hub-test   start the hub on 127.0.0.1, three learners run lesson 00, isolation checked (about 1 min)"
+	@echo "make class-load K learners (8) run every lesson and solutions notebook at once; clashes fail it"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
 	@echo "make clean      remove venvs, caches and generated data"
 
@@ -137,8 +140,32 @@ bench-readme: $(STAMP)
 mutate: $(STAMP)
 	$(BIN)/python tests/mutation/run.py $(if $(SAMPLE),--sample $(SAMPLE)) $(MODULES)
 
+# -- A class on one machine (README, "Teaching a class") ------------------------------------------------------
+.PHONY: hub hub-test class-load
+HUB_PROXY := hub/node/node_modules/.bin/configurable-http-proxy
+
+# The proxy JupyterHub routes through, from npm: the exact versions of hub/node/package-lock.json, installed into
+# hub/node only (never globally). Needs Node.js 20+ and npm, and the npm registry the first time.
+$(HUB_PROXY): hub/node/package.json hub/node/package-lock.json
+	@command -v npm >/dev/null || { echo "make hub needs Node.js 20+ and npm (e.g. apt-get install nodejs npm)"; exit 1; }
+	npm ci --prefix hub/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The class hub on http://127.0.0.1:8900 (HUB_IP, HUB_PORT, HUB_STATE, HUB_ADMIN: hub/jupyterhub_config.py).
+hub: $(STAMP) $(HUB_PROXY)
+	$(BIN)/jupyterhub -f hub/jupyterhub_config.py
+
+# Not part of `make test`: a real hub, proxy, three learners' servers and kernels (about a minute on 2 cores).
+hub-test: $(STAMP) $(HUB_PROXY)
+	$(BIN)/python -m pytest -q hub/test_hub.py
+
+# Not part of `make test`: K learners (default 8) at once, each in their own folder and home, running every lesson
+# and solutions notebook with strict nbval; fails on any port, file or cache clash. CPU-heavy: run it alone.
+class-load: $(STAMP)
+	$(BIN)/python -m support.workbook.class_load $(if $(K),--learners $(K))
+
 lock:
-	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
+	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra hub --universal --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf .venv .venv-* .pytest_cache .ruff_cache .mypy_cache build mutants *.egg-info support/*.egg-info

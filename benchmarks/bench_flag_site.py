@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a pl
 
 from support.lab import flag_server, services  # noqa: E402
 from support.lab.flag_data import countries  # noqa: E402
+from support.open_files import raise_open_file_limit  # noqa: E402
 from support.workbook import client_bench, reports  # noqa: E402
 from support.workbook.bench_report import Figure  # noqa: E402
-from support.workbook.open_files import raise_open_file_limit  # noqa: E402
 
 __all__ = ["bound", "burst", "fetch", "figures", "main"]
 

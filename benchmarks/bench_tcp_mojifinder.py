@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a pl
 from support.examples import tcp_mojifinder  # noqa: E402
 from support.examples.charindex import InvertedIndex  # noqa: E402
 from support.lab import services  # noqa: E402
+from support.open_files import raise_open_file_limit  # noqa: E402
 from support.timing import percentile  # noqa: E402
 from support.workbook import reports  # noqa: E402
 from support.workbook.bench_report import Figure  # noqa: E402
-from support.workbook.open_files import raise_open_file_limit  # noqa: E402
 
 __all__ = ["burst", "figures", "main", "timed_ask"]
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from support.examples import cli, domaincheck
+from support import cli
+from support.examples import domaincheck
 from support.examples.blogdom import keyword_domains
 from support.lab import dns_server, services
 from support.lab.dns_server import Result
@@ -172,8 +173,7 @@ def test_cli_usage_error_has_no_traceback() -> None:
     assert done.stdout == "" and len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_cli_ctrl_c_exits_130(presses: int) -> None:
+def test_cli_ctrl_c_exits_130() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "support.examples.domaincheck", "dev", "--delay", "3", "--max-len", "2"],
         stdout=subprocess.PIPE,
@@ -185,9 +185,7 @@ def test_cli_ctrl_c_exits_130(presses: int) -> None:
     assert process.stdout.readline().startswith("(started a local DNS server")
     assert process.stdout.readline().startswith("FOUND")
     time.sleep(0.3)  # the probes are out; their answers take 3 s
-    for _ in range(presses):
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     assert process.returncode == cli.INTERRUPTED
     assert "Traceback" not in err

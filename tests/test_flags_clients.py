@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections import Counter
@@ -27,7 +26,8 @@ import httpx
 import pytest
 from hostile_site import BAD_METADATA, GIF, HostileSite
 
-from support.examples import cli, flags, flags2, flags3, flags_asyncio, flags_common, flags_threadpool
+from support import cli
+from support.examples import flags, flags2, flags3, flags_asyncio, flags_common, flags_threadpool
 from support.examples.flags_common import BadResponse, Outcome, Status, safe_filename
 from support.lab import flag_server, services
 from support.lab.flag_data import POP20_CC, countries, flag_dir
@@ -891,59 +891,3 @@ def test_cli_ctrl_c_stops_at_once_and_leaves_only_whole_files(
     assert_saved(tmp_path, {name: served(name.removesuffix(".gif")) for name in saved})
     time.sleep(0.6)  # the requests in flight at the Ctrl-C reach the log once their delay is over
     assert len(flag_server.read_log(delay)) < len(KNOWN)  # no request was sent after it
-
-
-@pytest.mark.parametrize("gap", [0.0, 0.02, 0.05, 0.1, 0.3])
-def test_cli_second_ctrl_c_exits_130_too(gap: float, delay: services.Service, tmp_path: Path) -> None:
-    process = _cli(
-        "support.examples.flags2",
-        "-a",
-        "-m",
-        "20",
-        "--url",
-        flag_server.flags_url(delay),
-        "--dest",
-        str(tmp_path),
-        stderr=subprocess.PIPE,
-    )
-    _wait_for_line(process, "Saving to")
-    time.sleep(0.2)  # requests in flight
-    process.send_signal(signal.SIGINT)
-    time.sleep(gap)  # the second one lands during the clean-up, or after it, as the process exits
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=10)
-    assert process.returncode == cli.INTERRUPTED
-    assert "Traceback" not in err
-
-
-CTRL_C_AFTER_THE_WORK = textwrap.dedent(
-    """
-    import threading, time
-    from support.examples import cli
-
-    def main():
-        threading.Thread(target=time.sleep, args=(30,)).start()  # Python waits for it before exiting
-        print("work done", flush=True)
-        return 0
-
-    cli.run(main)
-    """
-)
-
-
-def test_ctrl_c_after_the_work_is_over_exits_130() -> None:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    process = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_AFTER_THE_WORK],
-        cwd=REPO,
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    _wait_for_line(process, "work done")
-    time.sleep(0.2)  # main() has returned; the interpreter is waiting for the thread
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=10)
-    assert process.returncode == cli.INTERRUPTED
-    assert "Traceback" not in err

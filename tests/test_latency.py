@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support import latency, plots
+from support import plots
+from support.examples import latency
 from support.lab import dns_server, flag_server, services
 
 

@@ -9,7 +9,8 @@ from types import ModuleType
 
 import pytest
 
-from support.examples import blogdom, cli, curio_blogdom, probe_cli
+from support import cli
+from support.examples import blogdom, curio_blogdom, probe_cli
 from support.lab import dns_server, services
 
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import keyword
+import signal
+import sys
 from collections.abc import Callable, Iterable
 
-from support.examples import cli, probe_cli
+from support import cli
+from support.examples import probe_cli
 from support.lab import dns_server
 from support.lab.dns_server import Result, ServerSpec
 from support.timing import Timeline
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_result(result), flush=True)
 
     outcome = probe_cli.run(
-        "blogdom", args, lambda server: cli.run_async(probe_all(domains, server, report=show))
+        "blogdom", args, lambda server: asyncio.run(probe_all(domains, server, report=show))
     )
     if isinstance(outcome, int):
         return outcome
@@ -146,4 +149,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a Ctrl-C outside the work, e.g. while a server stops
+        status = cli.INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C, as Python exits, changes nothing
+    sys.exit(status)

@@ -12,9 +12,13 @@ every name answered, 1 a probe got no answer, 2 usage error (one line on stderr)
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 from collections.abc import Callable, Iterable
 
-from support.examples import cli, probe_cli
+from support import cli
+from support.examples import probe_cli
 from support.examples.blogdom import MAX_KEYWORD_LEN, keyword_domains
 from support.examples.domainlib import Result, multi_probe
 from support.lab.dns_server import ServerSpec
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
 
     outcome = probe_cli.run(
-        "domaincheck", args, lambda server: cli.run_async(check_domains(domains, server, report=show))
+        "domaincheck", args, lambda server: asyncio.run(check_domains(domains, server, report=show))
     )
     if isinstance(outcome, int):
         return outcome
@@ -91,4 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a Ctrl-C outside the work, e.g. while a server stops
+        status = cli.INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C, as Python exits, changes nothing
+    sys.exit(status)

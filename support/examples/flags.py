@@ -10,13 +10,16 @@ Run ``python -m support.examples.flags --help`` for the options shared by every 
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 
-from support.examples import cli, flags_common
+from support import cli
+from support.examples import flags_common
 from support.examples.flags_common import (
     DEFAULT_TIMEOUT,
     Status,
@@ -70,4 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a Ctrl-C outside the work, e.g. while a server stops
+        status = cli.INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C, as Python exits, changes nothing
+    sys.exit(status)

@@ -23,6 +23,8 @@ What it adds to :mod:`support.examples.flags_asyncio`, and why:
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -31,7 +33,8 @@ from typing import Any
 import httpx
 import tqdm
 
-from support.examples import cli, flags_common
+from support import cli
+from support.examples import flags_common
 from support.examples.flags_asyncio import get_flag
 from support.examples.flags_common import (
     DEFAULT_TIMEOUT,
@@ -44,8 +47,8 @@ from support.examples.flags_common import (
     record,
     save_flag,
 )
+from support.open_files import raise_open_file_limit
 from support.timing import Timeline
-from support.workbook.open_files import raise_open_file_limit
 
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "DownloadOne", "download_many", "download_one", "main"]
 
@@ -149,4 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a Ctrl-C outside the work, e.g. while a server stops
+        status = cli.INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C, as Python exits, changes nothing
+    sys.exit(status)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,7 +34,8 @@ from typing import Any
 
 import httpx
 
-from support.examples import cli, flags2, flags_common
+from support import cli
+from support.examples import flags2, flags_common
 from support.examples.flags_asyncio import get_flag
 from support.examples.flags_common import (
     DEFAULT_TIMEOUT,
@@ -170,4 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a Ctrl-C outside the work, e.g. while a server stops
+        status = cli.INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C, as Python exits, changes nothing
+    sys.exit(status)

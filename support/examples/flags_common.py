@@ -16,6 +16,7 @@ is saved.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import inspect
 import os
@@ -31,11 +32,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from support.examples import cli
+from support import cli
+from support.cli import positive_int, seconds_up_to
 from support.lab.flag_data import POP20_CC, countries
-from support.paths import CACHE_ENV, cache_root
+from support.paths import APP_NAME, CACHE_ENV, CacheNotWritable, cache_root, shown
 from support.timing import Status, Stopwatch, Timeline, format_duration, status_of
-from support.workbook.cli import positive_int, seconds_up_to
 
 __all__ = [
     "CLI_DEFAULT_CONCURRENCY",
@@ -314,8 +315,7 @@ def parse_args(
         "--dest",
         metavar="DIR",
         type=Path,
-        default=default_dest(),
-        help=f"where files go (default: downloads/ in the workbook's cache, ${CACHE_ENV} or .cache/)",
+        help=f"where files go (default: downloads/ in your workbook cache, ${CACHE_ENV} or ~/.cache/{APP_NAME})",
     )
     limit = (
         "time limit for each flag, from its first request to its last byte"
@@ -338,6 +338,12 @@ def parse_args(
         args.cc_list = expand_cc_args(args.every, args.all, args.cc, args.limit)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.dest is None:
+        # Asked only now, so that --help and an explicit --dest work even where the cache is not writable.
+        try:
+            args.dest = default_dest()
+        except CacheNotWritable as exc:
+            parser.error(str(exc))
     if problem := dest_problem(args.dest):
         parser.error(problem)
     args.base_url = args.url or SERVERS[args.server]
@@ -381,11 +387,11 @@ def main(
         print(f"{args.max_req} concurrent connection{'s' * (args.max_req != 1)} will be used.")
     if progress:
         options["progress"] = not args.verbose
-    print(f"Saving to {args.dest}", flush=True)
+    print(f"Saving to {shown(args.dest)}", flush=True)
     with Stopwatch() as watch:
         try:
             result = download_many(cc_list, args.base_url, **options)
-            counter = cli.run_async(result) if inspect.iscoroutine(result) else result
+            counter = asyncio.run(result) if inspect.iscoroutine(result) else result
         except KeyboardInterrupt:
             print(f"\nInterrupted after {watch}; every file on disk is complete.")
             return cli.INTERRUPTED

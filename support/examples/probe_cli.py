@@ -18,10 +18,10 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from support.examples import cli
+from support import cli
+from support import cli as checks
 from support.lab import dns_server
 from support.timing import Stopwatch
-from support.workbook import cli as checks
 
 __all__ = ["NO_ANSWER", "add_server_options", "local_or_given", "parse_tld", "run", "server_url"]
 
@@ -41,7 +41,7 @@ NO_ANSWER: tuple[type[Exception], ...] = (dns_server.ProbeTimeout, OSError)
 def parse_tld(text: str) -> str:
     """``"NET"``, ``".net"`` or ``"net."`` -> ``"net"``; ``"com.br"`` stays two labels.
 
-    An argparse ``type=`` for each command's TLD (a :class:`~support.workbook.cli.BadValue`, so argparse shows
+    An argparse ``type=`` for each command's TLD (a :class:`~support.cli.BadValue`, so argparse shows
     the message as a usage error) that Python code may call too and catch as ValueError.
     """
     tld = text.strip().strip(".").lower()

@@ -36,11 +36,11 @@ import sys
 import unicodedata
 from collections.abc import Callable
 
+from support import cli
 from support.examples.charindex import InvertedIndex, format_results, shared_index
 from support.lab import services
 from support.lab.services import Service
-from support.workbook import cli
-from support.workbook.open_files import raise_open_file_limit
+from support.open_files import raise_open_file_limit
 
 __all__ = [
     "DEFAULT_PORT",

@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from support.lab import services
-from support.workbook.open_files import raise_open_file_limit
+from support.open_files import raise_open_file_limit
 
 __all__ = ["ABORT", "HEADER_TIMEOUT", "OVERRIDDEN", "serve"]
 

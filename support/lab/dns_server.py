@@ -63,9 +63,9 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
+from support import cli
 from support.lab import services
 from support.lab.services import Service
-from support.workbook import cli
 
 __all__ = [
     "DEFAULT_PORT",
@@ -197,7 +197,7 @@ def _formerr(data: bytes) -> bytes | None:
 def parse_delay(text: str | float | tuple[float, float] | None) -> tuple[float, float]:
     """``"0.2"`` -> (0.2, 0.2), ``"0.05:0.3"`` -> (0.05, 0.3); None -> no delay. Raises ValueError.
 
-    The workbook's one delay syntax (:func:`support.workbook.cli.parse_delay`), capped at a minute here.
+    The workbook's one delay syntax (:func:`support.cli.parse_delay`), capped at a minute here.
     """
     return cli.parse_delay(text, _MAX_DELAY)
 
