@@ -8,16 +8,22 @@ and stops it when the test ends.
 
 ``make test`` runs the tests and nbval's notebook cells in one pytest, on several workers (pytest-xdist), in
 a random order (pytest-randomly). Hooks here make that work: each notebook's cells stay together and in order
-(they share one kernel, and a cell needs the ones above it), and the one line saying the browser tests were
-left out still appears when the workers, not this process, did the deselecting.
+(they share one kernel, and a cell needs the ones above it); a test marked ``alone`` (and a notebook cell that
+compares CPU offloading) runs while no other worker runs anything, as it times the event loop next to worker
+processes that need the CPUs; and the one line saying the browser tests were left out still appears when the
+workers, not this process, did the deselecting.
 """
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
+import re
 import socket
-from collections.abc import Callable, Iterator
-from typing import Any
+import tempfile
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any, TextIO
 
 import pytest
 from hostile_site import HostileSite
@@ -146,3 +152,57 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             if missing
             else f"{_e2e_deselected} browser tests not run here: `make e2e` runs them"
         )
+
+
+# -- tests that need the CPUs to themselves ----------------------------------------------------------------
+
+# Notebook cells that time the event loop next to a process pool or a Dask cluster, found by their source:
+# notebooks carry no pytest marks.
+_ALONE_CELLS = re.compile(r"\bcpu_offload\.compare\(")
+_alone_files: tuple[TextIO, TextIO] | None = None
+
+
+def _runs_alone(item: pytest.Item) -> bool:
+    if item.get_closest_marker("alone"):
+        return True
+    cell = getattr(item, "cell", None)
+    return _notebook(item) is not None and bool(_ALONE_CELLS.search(getattr(cell, "source", "") or ""))
+
+
+def _lock_files(config: pytest.Config) -> tuple[TextIO, TextIO]:
+    """A gate and a room, two files every worker of this run opens: ``flock`` on them is the lock."""
+    global _alone_files
+    if _alone_files is None:
+        run = config.workerinput["testrunuid"]  # type: ignore[attr-defined]
+        folder = Path(tempfile.gettempdir())
+        _alone_files = (
+            open(folder / f"workbook-tests-{run}.gate", "a"),
+            open(folder / f"workbook-tests-{run}.room", "a"),
+        )
+    return _alone_files
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Under xdist, a test that runs ``alone`` has the room to itself; every other test shares it.
+
+    A readers-writer lock across the workers: each test passes the gate, then holds the room shared for its
+    setup, call and teardown; a test that runs alone keeps the gate shut (no test starts meanwhile) until
+    the tests already in the room have left, then holds the room alone. Without workers it does nothing.
+    """
+    if not hasattr(item.config, "workerinput"):
+        return (yield)
+    gate, room = _lock_files(item.config)
+    alone = _runs_alone(item)
+    fcntl.flock(gate, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+    finally:
+        if not alone:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        return (yield)
+    finally:
+        fcntl.flock(room, fcntl.LOCK_UN)
+        if alone:
+            fcntl.flock(gate, fcntl.LOCK_UN)

@@ -7,6 +7,7 @@ its forks. They are written in two languages (bash, YAML), so nothing but this t
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -214,6 +215,49 @@ def test_notebook_cells_stay_together_and_in_order_under_random_order() -> None:
         assert places, f"{notebook} not collected"
         assert places == list(range(places[0], places[0] + len(places))), f"{notebook}: cells split up"
         assert [items[i] for i in places] == [f"{notebook}::Cell {n}" for n in range(len(places))]
+
+
+_TIMED_TESTS = """
+import time
+import pytest
+
+def _record(name, started):
+    with open(name, "a") as f:
+        f.write(f"{started} {time.monotonic()}\\n")
+
+@pytest.mark.alone
+def test_alone():
+    started = time.monotonic()
+    time.sleep(0.4)
+    _record("alone.txt", started)
+
+@pytest.mark.parametrize("n", range(12))
+def test_shared(n):
+    started = time.monotonic()
+    time.sleep(0.1)
+    _record("shared.txt", started)
+"""
+
+
+def test_a_test_marked_alone_runs_while_no_other_worker_runs_a_test(tmp_path: Path) -> None:
+    (tmp_path / "test_timed.py").write_text(_TIMED_TESTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers = alone\n")
+    # tests/conftest.py as a plugin of a run elsewhere: its hooks, none of this repository's tests.
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])
+    )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-n", "2", "-p", "no:randomly"]
+    run = subprocess.run(
+        [*command, "test_timed.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    [alone] = [tuple(map(float, line.split())) for line in (tmp_path / "alone.txt").read_text().splitlines()]
+    shared = [tuple(map(float, line.split())) for line in (tmp_path / "shared.txt").read_text().splitlines()]
+    assert len(shared) == 12
+    overlapping = [(a, b) for a, b in shared if a < alone[1] and b > alone[0]]
+    assert not overlapping, f"ran beside the test marked alone {alone}: {overlapping}"
+    together = sum(1 for a, b in shared for c, d in shared if (a, b) < (c, d) and a < d and c < b)
+    assert together, "the other tests never ran at the same time: the workers were not used"
 
 
 # -- pre-commit -------------------------------------------------------------------------------------------
