@@ -81,7 +81,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 # What make unit and make nbval run, in one pytest: the workers stay busy from the first test to the last.
-# Notebooks come in the seed's order among the tests, each one's cells in their own order (tests/conftest.py).
+# Notebooks come in the seed's order among the tests, each one's cells in their own order (conftest.py).
 test: $(STAMP)
 	@seed=$(RUN_SEED); \
 	echo "tests and notebooks in random order, seed $$seed (make test SEED=$$seed repeats it)"; \

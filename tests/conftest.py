@@ -1,4 +1,4 @@
-"""Test-wide guard: the workbook never reaches beyond this machine; the hostile flag site; the run's order.
+"""Test-wide guard: the workbook never reaches beyond this machine; the hostile flag site; the e2e line.
 
 Every connection a test makes from this process must go to a loopback address (the local services) or a
 Unix socket. Anything else fails loudly here instead of hanging on a network that CI does not have.
@@ -6,24 +6,17 @@ Unix socket. Anything else fails loudly here instead of hanging on a network tha
 ``hostile_site(plan, ...)`` starts a :class:`hostile_site.HostileSite`, a flag site that misbehaves on purpose,
 and stops it when the test ends.
 
-``make test`` runs the tests and nbval's notebook cells in one pytest, on several workers (pytest-xdist), in
-a random order (pytest-randomly). Hooks here make that work: each notebook's cells stay together and in order
-(they share one kernel, and a cell needs the ones above it); a test marked ``alone`` (and a notebook cell that
-compares CPU offloading) runs while no other worker runs anything, as it times the event loop next to worker
-processes that need the CPUs; and the one line saying the browser tests were left out still appears when the
-workers, not this process, did the deselecting.
+``make unit`` and ``make test`` say in one line that they left the browser tests out, also when pytest-xdist's
+workers, not this process, did the deselecting. How the run is ordered and shared among the workers is in the
+repository's top conftest.py, which ``make nbval`` loads too.
 """
 
 from __future__ import annotations
 
-import fcntl
 import ipaddress
-import re
 import socket
-import tempfile
-from collections.abc import Callable, Generator, Iterator
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hostile_site import HostileSite
@@ -85,40 +78,6 @@ def hostile_site() -> Iterator[Callable[..., HostileSite]]:
         site.stop()
 
 
-# -- the order of the run ----------------------------------------------------------------------------------
-
-
-def _notebook(item: pytest.Item) -> str | None:
-    """The notebook an nbval cell belongs to (its path, before ``::``), or None for any other test."""
-    return item.nodeid.partition("::")[0] if hasattr(item, "cell_num") and ".ipynb" in item.nodeid else None
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each notebook's cells together and in their own order, where pytest-randomly shuffled them.
-
-    pytest-randomly shuffles items within a module, and nbval's cells have no module: without this, cells of
-    different notebooks would interleave (a kernel started and stopped for each run of cells) and run out
-    of order. Notebooks still come in the seed's order (each where its first cell landed); other tests are
-    left where they are. pytest-randomly's hook is a wrapper: it has shuffled the items before this runs.
-    Under ``--dist loadfile`` (make test) a worker then gets a whole notebook, its cells in this order.
-    """
-    cells: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        notebook = _notebook(item)
-        if notebook is not None:
-            cells.setdefault(notebook, []).append(item)
-    if not cells:
-        return
-    ordered: list[pytest.Item] = []
-    for item in items:
-        notebook = _notebook(item)
-        if notebook is None:
-            ordered.append(item)
-        elif notebook in cells:
-            ordered.extend(sorted(cells.pop(notebook), key=lambda cell: cell.cell_num))  # type: ignore[attr-defined]
-    items[:] = ordered
-
-
 # -- the browser tests left out ----------------------------------------------------------------------------
 
 
@@ -152,57 +111,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             if missing
             else f"{_e2e_deselected} browser tests not run here: `make e2e` runs them"
         )
-
-
-# -- tests that need the CPUs to themselves ----------------------------------------------------------------
-
-# Notebook cells that time the event loop next to a process pool or a Dask cluster, found by their source:
-# notebooks carry no pytest marks.
-_ALONE_CELLS = re.compile(r"\bcpu_offload\.compare\(")
-_alone_files: tuple[TextIO, TextIO] | None = None
-
-
-def _runs_alone(item: pytest.Item) -> bool:
-    if item.get_closest_marker("alone"):
-        return True
-    cell = getattr(item, "cell", None)
-    return _notebook(item) is not None and bool(_ALONE_CELLS.search(getattr(cell, "source", "") or ""))
-
-
-def _lock_files(config: pytest.Config) -> tuple[TextIO, TextIO]:
-    """A gate and a room, two files every worker of this run opens: ``flock`` on them is the lock."""
-    global _alone_files
-    if _alone_files is None:
-        run = config.workerinput["testrunuid"]  # type: ignore[attr-defined]
-        folder = Path(tempfile.gettempdir())
-        _alone_files = (
-            open(folder / f"workbook-tests-{run}.gate", "a"),
-            open(folder / f"workbook-tests-{run}.room", "a"),
-        )
-    return _alone_files
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    """Under xdist, a test that runs ``alone`` has the room to itself; every other test shares it.
-
-    A readers-writer lock across the workers: each test passes the gate, then holds the room shared for its
-    setup, call and teardown; a test that runs alone keeps the gate shut (no test starts meanwhile) until
-    the tests already in the room have left, then holds the room alone. Without workers it does nothing.
-    """
-    if not hasattr(item.config, "workerinput"):
-        return (yield)
-    gate, room = _lock_files(item.config)
-    alone = _runs_alone(item)
-    fcntl.flock(gate, fcntl.LOCK_EX)
-    try:
-        fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
-    finally:
-        if not alone:
-            fcntl.flock(gate, fcntl.LOCK_UN)
-    try:
-        return (yield)
-    finally:
-        fcntl.flock(room, fcntl.LOCK_UN)
-        if alone:
-            fcntl.flock(gate, fcntl.LOCK_UN)

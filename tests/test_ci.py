@@ -242,10 +242,8 @@ def test_shared(n):
 def test_a_test_marked_alone_runs_while_no_other_worker_runs_a_test(tmp_path: Path) -> None:
     (tmp_path / "test_timed.py").write_text(_TIMED_TESTS)
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers = alone\n")
-    # tests/conftest.py as a plugin of a run elsewhere: its hooks, none of this repository's tests.
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])
-    )
+    # The repository's top conftest.py as a plugin of a run elsewhere: its hooks, none of its tests.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     command = [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-n", "2", "-p", "no:randomly"]
     run = subprocess.run(
         [*command, "test_timed.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
