@@ -8,18 +8,29 @@ top so that every one of them loads it (tests/conftest.py only loads when tests/
   one kernel, and a cell needs the ones above it (``--dist loadfile`` then gives a notebook to one worker);
 - a test marked ``alone``, and a notebook cell that compares CPU offloading, runs while no other worker runs
   anything: it times the event loop next to worker processes, which need free CPUs.
+
+And one setting: Ctrl-C works in every program a test starts, however pytest itself was started.
 """
 
 from __future__ import annotations
 
 import fcntl
 import re
+import signal
 import tempfile
 from collections.abc import Generator
 from pathlib import Path
 from typing import TextIO
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run started in the background (`make test &` in a script, nohup, some CI runners) inherits an ignored
+    # SIGINT, and so does every program a test starts: asyncio.run then installs no handler, Ctrl-C does
+    # nothing, and the tests that press it on a command fail. Python's own handler, as in a terminal.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _notebook(item: pytest.Item) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tomllib
@@ -256,6 +257,29 @@ def test_a_test_marked_alone_runs_while_no_other_worker_runs_a_test(tmp_path: Pa
     assert not overlapping, f"ran beside the test marked alone {alone}: {overlapping}"
     together = sum(1 for a, b in shared for c, d in shared if (a, b) < (c, d) and a < d and c < b)
     assert together, "the other tests never ran at the same time: the workers were not used"
+
+
+def test_ctrl_c_works_in_the_tests_programs_when_pytest_started_with_it_ignored(tmp_path: Path) -> None:
+    # `make test &` in a script starts pytest with SIGINT ignored, and every program a test starts inherits it.
+    (tmp_path / "test_sigint.py").write_text(
+        "import signal, subprocess, sys\n"
+        "def test_handler():\n"
+        "    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+        "    child = 'import signal; print(signal.getsignal(signal.SIGINT))'\n"
+        "    out = subprocess.run([sys.executable, '-c', child], capture_output=True, text=True).stdout\n"
+        "    assert 'default_int_handler' in out, out\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:randomly", "test_sigint.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 # -- pre-commit -------------------------------------------------------------------------------------------
