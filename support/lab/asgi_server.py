@@ -55,7 +55,7 @@ from typing import Any
 from support.lab import services
 from support.workbook.open_files import raise_open_file_limit
 
-__all__ = ["ABORT", "HEADER_TIMEOUT", "OVERRIDDEN", "serve"]
+__all__ = ["ABORT", "BACKLOG", "HEADER_TIMEOUT", "OVERRIDDEN", "serve"]
 
 #: Seconds a connection gets to send a complete request line and headers (from opening, or from the last
 #: response). Loopback clients send theirs in microseconds; only a stuck or hostile client needs more.
@@ -65,7 +65,9 @@ ABORT = "workbook.abort"
 #: uvicorn H11Protocol methods the protocol here overrides (checked against each uvicorn upgrade by a test).
 OVERRIDDEN = ("connection_made", "connection_lost", "on_response_complete", "send_400_response")
 
-_BACKLOG = 2048  # a burst of 1000 connects must queue in the kernel, not be refused
+#: Listen backlog: a burst of thousands of connects must queue in the kernel, not be refused or retried. Linux
+#: caps it at ``net.core.somaxconn`` (4096 on current kernels).
+BACKLOG = 8192
 _OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _ACCEPT_MESSAGE = "socket.accept() out of system resource"  # what asyncio's accept loop reports
 _log = logging.getLogger("uvicorn.error")
@@ -103,7 +105,7 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(_BACKLOG)
+        sock.listen(BACKLOG)
     except OSError:
         sock.close()
         raise
@@ -279,7 +281,7 @@ def serve(
         loop="asyncio",
         ws="none",
         lifespan="off",
-        backlog=_BACKLOG,
+        backlog=BACKLOG,
         limit_concurrency=None,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=2,  # answers still in flight get this long at shutdown
