@@ -80,9 +80,16 @@ OVERRIDDEN = (
 #: caps it at ``net.core.somaxconn`` (4096 on current kernels).
 BACKLOG = 8192
 _MAX_HEADER_BYTES = 16 * 1024
-_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 32\r\nconnection: close\r\n\r\nRequest Header Fields Too Large\n"
+_TOO_LARGE_BODY = b"Request Header Fields Too Large\n"
+_TOO_LARGE_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", str(len(_TOO_LARGE_BODY)).encode()),
+    (b"connection", b"close"),
+]
+# The same answer, written by the protocol itself when the headers outgrow the limit before they are complete.
+_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\n%s\r\n%s" % (
+    b"".join(b"%s: %s\r\n" % header for header in _TOO_LARGE_HEADERS),
+    _TOO_LARGE_BODY,
 )
 _OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _ACCEPT_MESSAGE = "socket.accept() out of system resource"  # what asyncio's accept loop reports
@@ -180,11 +187,16 @@ def _protocol_class(max_header_bytes: int = _MAX_HEADER_BYTES) -> type:
             self._headers_seen = 0  # requests whose headers were complete: tells whether a read finished some
             app = self.app
 
-            async def app_with_abort(scope: Any, receive: Any, send: Any) -> None:
+            # One wrapper for both, rather than a middleware each: every layer is a coroutine per request.
+            async def app_with_extras(scope: Any, receive: Any, send: Any) -> None:
                 scope["extensions"] = {**(scope.get("extensions") or {}), ABORT: self.transport.close}
+                if _header_size(scope) > max_header_bytes:  # arrived complete in one read: not counted yet
+                    await send({"type": "http.response.start", "status": 431, "headers": _TOO_LARGE_HEADERS})
+                    await send({"type": "http.response.body", "body": _TOO_LARGE_BODY})
+                    return
                 await app(scope, receive, send)
 
-            self.app = app_with_abort
+            self.app = app_with_extras
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -259,28 +271,10 @@ def _protocol_class(max_header_bytes: int = _MAX_HEADER_BYTES) -> type:
     return Protocol
 
 
-# --- header size ---------------------------------------------------------------------------------------------
-
-
-class _HeaderLimit:
-    """Answer 431 to requests whose target and headers exceed a limit, however they arrived."""
-
-    def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(
-        self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
-    ) -> None:
-        if scope["type"] == "http":
-            size = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
-            size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-            if size > self.max_bytes:
-                headers = [(b"content-type", b"text/plain"), (b"connection", b"close")]
-                await send({"type": "http.response.start", "status": 431, "headers": headers})
-                await send({"type": "http.response.body", "body": b"Request Header Fields Too Large\n"})
-                return
-        await self.app(scope, receive, send)
+def _header_size(scope: dict[str, Any]) -> int:
+    """Bytes of a request's target and headers, as they came (each header line's ': ' and CRLF included)."""
+    size = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+    return size + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
 
 
 # --- the server ----------------------------------------------------------------------------------------------
@@ -331,7 +325,7 @@ def serve(
     # One descriptor per connection: the soft limit goes up to the hard one (as far as 65536 is below it).
     raise_open_file_limit(65536)
     config = uvicorn.Config(
-        _HeaderLimit(app, max_header_bytes),
+        app,
         http=_protocol_class(max_header_bytes),
         loop="asyncio",
         ws="none",
