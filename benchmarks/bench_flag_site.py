@@ -161,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--delay", type=float, default=1.0, help="the servers' delay d in seconds (default 1.0)"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="bursts on each server per size (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="bursts on each server per size (default 5)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to save the JSON results")
     return parser
 
