@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.sizes) < 1 or args.rounds < 1 or args.delay <= 0:
         parser.error("sizes and rounds must be at least 1, the delay above 0")
     raise_open_file_limit(max(args.sizes) + 256)
+    load_before = os.getloadavg()[0]
     site = flag_server.start("delay", delay=args.delay, private=True)
     bare = services.start(BARE_MODULE, "--delay", repr(args.delay), private=True)
     servers = {"bare": bare, "site": site}
@@ -217,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         "baseline": BARE_MODULE,
         "delay_s": args.delay,
         "goal": GOAL,
+        # Other jobs on the machine slow both servers alike, mostly, but say whether there were any.
+        "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "sizes": rows,
         "passed": ok,
     }
