@@ -79,9 +79,11 @@ SECTIONS = [
         "tcp_mojifinder",
         "TCP mojifinder",
         "benchmarks/bench_tcp_mojifinder.py",
-        "N = 1,000 clients ask the TCP character finder (lesson 05) for `cat face` at once, three rounds: the"
-        " burst's p50 and p99 latency as multiples of one client's alone (medians of the rounds), and the"
-        " clients that got no right answer (the goal is none).",
+        "N = 1,000 clients ask lesson 05's TCP character finder for `cat face` at once, the hardened server and"
+        " the taught one taking turns in the same run, five rounds, with the same client: the hardened server's"
+        " p99 and p50 latency over the taught one's (medians of the rounds), and the clients either server left"
+        " without a right answer (the goal is none). Until the hardened module exists, the taught one is"
+        " measured against a second copy of itself.",
         arrives_with="arrives with lesson 05 (servers)",
     ),
     Section(
