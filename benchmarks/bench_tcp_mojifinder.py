@@ -16,7 +16,7 @@ A server is a module name. It is started with its own ``start(private=True)`` wh
 ``support.lab.services``). Until the hardened module exists, the subject falls back to the baseline module
 (two processes of it), and the report says so.
 
-Run: ``.venv/bin/python benchmarks/bench_tcp_mojifinder.py [--clients 1000] [--rounds 5] [--baseline MODULE]
+Run: ``.venv/bin/python benchmarks/bench_tcp_mojifinder.py [--clients 1000] [--rounds 15] [--baseline MODULE]
 [--subject MODULE]``. Writes ``benchmarks/results/tcp_mojifinder.json``. Exit status: 0 when the goal is met
 and every client got its answer, 1 otherwise, 2 on a usage error, 130 when interrupted.
 """
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib
 import importlib.util
 import inspect
@@ -165,6 +166,7 @@ async def burst(host: str, port: int, n: int, expected: int) -> tuple[list[float
 
 
 def _timed(service: services.Service, clients: int, expected: int) -> dict[str, Any]:
+    gc.collect()  # the previous burst's garbage is not this one's cost
     latencies, failures = asyncio.run(burst(service.host, service.port, clients, expected))
     return {
         "p50_ms": round(percentile(latencies, 50) * 1e3, 3) if latencies else None,
@@ -206,7 +208,7 @@ def _parser() -> argparse.ArgumentParser:
         " error, 130 when interrupted",
     )
     parser.add_argument("--clients", type=_positive, default=1000, help="clients in a burst (default 1000)")
-    parser.add_argument("--rounds", type=_positive, default=5, help="bursts on each server (default 5)")
+    parser.add_argument("--rounds", type=_positive, default=15, help="bursts on each server (default 15)")
     parser.add_argument("--baseline", default=BASELINE, help="module of the server compared against")
     parser.add_argument(
         "--subject", default=SUBJECT, help="module of the server measured (falls back to the baseline)"

@@ -80,7 +80,7 @@ SECTIONS = [
         "TCP mojifinder",
         "benchmarks/bench_tcp_mojifinder.py",
         "N = 1,000 clients ask lesson 05's TCP character finder for `cat face` at once, the hardened server and"
-        " the taught one taking turns in the same run, five rounds, with the same client: the hardened server's"
+        " the taught one taking turns in the same run, 15 rounds, with the same client: the hardened server's"
         " p99 and p50 latency over the taught one's (medians of the rounds), and the clients either server left"
         " without a right answer (the goal is none). Until the hardened module exists, the taught one is"
         " measured against a second copy of itself.",
