@@ -66,7 +66,7 @@ __all__ = ["ABORT", "BACKLOG", "HEADER_TIMEOUT", "OVERRIDDEN", "serve"]
 HEADER_TIMEOUT = 5.0
 #: Scope extension: call it to close this connection without answering.
 ABORT = "workbook.abort"
-#: uvicorn H11Protocol methods the protocol here overrides (checked against each uvicorn upgrade by a test).
+#: uvicorn HttpToolsProtocol methods the protocol here overrides (checked against each uvicorn upgrade by a test).
 OVERRIDDEN = (
     "connection_made",
     "connection_lost",
@@ -173,7 +173,6 @@ class _AcceptReport:
 
 def _protocol_class(max_header_bytes: int = _MAX_HEADER_BYTES) -> type:
     """uvicorn's httptools protocol, hardened; ``max_header_bytes`` bounds a request's line and headers."""
-    import httptools
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class Protocol(HttpToolsProtocol):
@@ -268,7 +267,6 @@ def _protocol_class(max_header_bytes: int = _MAX_HEADER_BYTES) -> type:
             else:
                 super().send_400_response(msg)
 
-    assert issubclass(httptools.HttpParserCallbackError, httptools.HttpParserError)  # on_headers_complete
     return Protocol
 
 
