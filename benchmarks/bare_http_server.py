@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
 from support.lab import asgi_server  # noqa: E402
-from support.workbook.open_files import raise_open_file_limit  # noqa: E402
+from support.open_files import raise_open_file_limit  # noqa: E402
 
 __all__ = ["BODY", "RESPONSE", "main", "serve"]
 
