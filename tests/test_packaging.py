@@ -114,6 +114,7 @@ RUNTIME_ONLY = {
     "ipywidgets": "tqdm.auto draws its bars as widgets through it",
     "jupyterlab-rise": "RISE: the lessons as live slides in the lab (make lab)",
     "aiosqlite": "the lessons' SQLite database, imported by the notebooks (lessons 04 and 06)",
+    "httptools": "the HTTP parser under the lab servers, which uvicorn loads by name (support.lab.asgi_server)",
 }
 
 
