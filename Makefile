@@ -61,8 +61,8 @@ help:
 
 venv: $(STAMP)
 
-# Rebuilt when the lock or the project metadata change.
-$(STAMP): requirements.lock pyproject.toml
+# Rebuilt when the lock, the project metadata or the kernel's start-up change.
+$(STAMP): requirements.lock pyproject.toml support/workbook/kernel_interrupt.py
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11-3.13 is needed, $(PYTHON) is %d.%d" % v)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -70,6 +70,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	# The kernel notebooks ask for ("python3") is this venv's own Python.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "$(KERNEL_DISPLAY_NAME)" >/dev/null
+	# Its start-up, read by every kernel of this venv: Interrupt Kernel stops a cell stuck in an await.
+	$(BIN)/python -m support.workbook.kernel_interrupt >/dev/null
 	# No news pop-up or update check: the lab runs offline, in class.
 	$(BIN)/python -m support.workbook.lab_settings >/dev/null
 	touch $@
