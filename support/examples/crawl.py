@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 import tqdm
-from bs4 import BeautifulSoup, SoupStrainer
+from bs4 import BeautifulSoup
 
 from support.lab import crawl_site, services
 from support.timing import Status, Stopwatch
@@ -32,8 +32,10 @@ from support.workbook.cli import checked, positive_int, positive_seconds
 __all__ = ["Crawl", "Page", "canonical", "crawl", "fetch", "links_in", "main", "on_site"]
 
 # Python 3.13 can shut a queue down: get() then raises QueueShutDown. Before, nothing does (an empty except).
-SHUT_DOWN: tuple[type[Exception], ...] = (asyncio.QueueShutDown,) if sys.version_info >= (3, 13) else ()
-_LINKS_ONLY = SoupStrainer("a")
+if sys.version_info >= (3, 13):
+    SHUT_DOWN: tuple[type[Exception], ...] = (asyncio.QueueShutDown,)
+else:
+    SHUT_DOWN = ()
 
 
 def canonical(href: str, base: str) -> str:
@@ -50,7 +52,7 @@ def on_site(url: str, root: str) -> bool:
 
 def links_in(html: str, base: str) -> set[str]:
     """Every link of the page (``<a href>``), in canonical form."""
-    soup = BeautifulSoup(html, "html.parser", parse_only=_LINKS_ONLY)
+    soup = BeautifulSoup(html, "html.parser")
     return {canonical(str(a["href"]), base) for a in soup.find_all("a", href=True)}
 
 
