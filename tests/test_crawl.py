@@ -118,7 +118,7 @@ def test_cli_exits_1_when_pages_fail_and_says_how_many(plain: services.Service) 
     assert done.returncode == 1
     line = done.stdout.strip().splitlines()[-1]
     assert f"{len(site.reachable()) + len(site.broken())} pages from" in line
-    assert f"{len(site.reachable())} ok, {len(site.broken())} not found, 0 error, 0 timeout" in line
+    assert f"{len(site.reachable())} ok, {len(site.broken())} not found, 0 errors, 0 timeouts" in line
 
 
 def test_cli_exits_0_when_every_page_is_fetched(plain: services.Service) -> None:

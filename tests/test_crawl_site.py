@@ -113,6 +113,9 @@ def test_the_server_answers_pages_redirects_and_404s(plain: services.Service) ->
         assert client.get(sorted(SITE.broken())[0]).status_code == 404
         assert client.get(sorted(SITE.drafts)[0]).status_code == 200  # served, though nothing links to it
         assert client.get("/health").json()["pages"] == 300
+        robots = client.get("/robots.txt")
+        assert robots.headers["content-type"].startswith("text/plain")
+        assert robots.text == "User-agent: *\nDisallow: /guide/draft-\nDisallow: /howto/draft-\n"
 
 
 def test_the_log_records_each_request_and_can_be_cleared(plain: services.Service) -> None:

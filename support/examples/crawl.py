@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -149,6 +150,14 @@ async def crawl(
     return result
 
 
+_EXIT_STATUS = """exit status:
+  0    every page fetched
+  1    some pages failed (not found, error, timeout), or the deadline stopped the crawl
+  2    usage error: one line on stderr, nothing done
+  130  interrupted (Ctrl-C)"""
+_PLURAL = {Status.ERROR: "errors", Status.TIMEOUT: "timeouts"}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
@@ -166,8 +175,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = _Parser(
         prog="python -m support.examples.crawl",
         description="Crawl a local web site with a pool of asyncio workers; count how each page ended.",
-        epilog="exit status: 0 all pages fetched, 1 some failed or the deadline stopped the crawl, "
-        "2 usage error, 130 Ctrl-C",
+        epilog=_EXIT_STATUS,
+        formatter_class=functools.partial(argparse.RawDescriptionHelpFormatter, width=96),  # same everywhere
     )
     parser.add_argument(
         "url",
@@ -176,7 +185,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where to start (default: a local site started for the run)",
     )
     parser.add_argument(
-        "-w", "--workers", type=positive_int, default=8, help="tasks fetching pages (default 8)"
+        "-w", "--workers", type=positive_int, default=8, metavar="N", help="tasks fetching pages (default 8)"
     )
     parser.add_argument("--max-depth", type=positive_int, metavar="N", help="follow at most N links from URL")
     parser.add_argument(
@@ -213,7 +222,7 @@ async def main(argv: list[str] | None = None) -> int:
     counts = Counter(page.status for page in result.pages.values())
     print(
         f"{len(result.pages)} pages from {root} in {watch}: "
-        + ", ".join(f"{counts[status]} {status}" for status in Status)
+        + ", ".join(f"{counts[status]} {_PLURAL.get(status, status)}" for status in Status)
     )
     if not result.finished:
         print(

@@ -9,6 +9,7 @@ that link to each other the way real pages do. Everything a crawler must cope wi
 - links out of the site (another host, another port on this host, ``mailto:``...), which a crawler must never
   follow: the lessons run offline;
 - links to pages that do not exist (404), and pages that exist but that nothing links to (drafts);
+- a ``/robots.txt`` that asks crawlers to keep out of the drafts;
 - in ``faulty`` mode, a few slow pages and one page that never answers.
 
 Modes (``--mode``):
@@ -288,6 +289,11 @@ class _CrawlSite:
             self._bodies[path] = render(self.site, path).replace(_ORIGIN, origin).encode()
         return self._bodies[path]
 
+    def robots(self) -> bytes:
+        """The site's robots.txt: keep out of the drafts (every draft's address starts with one of these)."""
+        prefixes = sorted({path.rsplit("-", 1)[0] + "-" for path in self.site.drafts})
+        return ("User-agent: *\n" + "".join(f"Disallow: {prefix}\n" for prefix in prefixes)).encode()
+
     def _pause(self, path: str) -> float:
         if self.options.mode == "faulty" and path in self.site.slow:
             return self.options.slow_page
@@ -302,7 +308,7 @@ class _CrawlSite:
             if self.options.mode == "faulty" and path == self.site.stalled:
                 outcome, detail = await self._stall(receive)
                 return
-            pause = self._pause(path) if path in self.site.pages else 0.0
+            pause = self._pause(path) if path in self.site.pages or path == "/robots.txt" else 0.0
             if pause and await self._closing_within(pause):
                 return
             host, port = scope["server"]
@@ -310,6 +316,9 @@ class _CrawlSite:
             headers = [(b"content-type", b"text/html; charset=utf-8")]
             if path in self.site.pages:
                 status, outcome, detail, body = 200, Status.OK, "OK", self._body(path, origin)
+            elif path == "/robots.txt":
+                status, outcome, detail, body = 200, Status.OK, "OK", self.robots()
+                headers[0] = (b"content-type", b"text/plain; charset=utf-8")
             elif path.endswith("/") and path.rstrip("/") in self.site.pages:
                 status, outcome, detail = 301, Status.OK, "redirect"
                 headers.append((b"location", (origin + path.rstrip("/")).encode()))
