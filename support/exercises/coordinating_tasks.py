@@ -206,7 +206,7 @@ async def check_crawl_all(crawl_all: CrawlAll) -> str:
         f"return the set of URLs fetched ({len(expected)} here); got {len(set(result))} different ones.",
     )
     return (
-        f"{len(expected)} pages, each fetched once by {site.calls.most} workers at a time; no link off the site "
+        f"{len(expected)} pages, each fetched once, by up to {workers} workers at a time; no link off the site "
         "followed, nothing left running"
     )
 
