@@ -276,6 +276,45 @@ async def save_all_one_saver(
         await queue.put(None)
 
 
+async def save_all_join_then_cancel(
+    urls: list[str], download: Download, save: Save, savers: int, maxsize: int
+) -> None:
+    """Right too: join() waits until every page queued is saved; only then are the idle savers cancelled."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize)
+    tasks = [asyncio.create_task(_saver_loop(queue, save)) for _ in range(savers)]
+    for url in urls:
+        await queue.put(await download(url))
+    await queue.join()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def save_all_shutdown(
+    urls: list[str], download: Download, save: Save, savers: int, maxsize: int
+) -> None:
+    """Right on Python 3.13: after the last page, shutdown() makes each saver's get() raise once the queue is empty."""
+    queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
+
+    async def saver() -> None:
+        while True:
+            try:
+                page = await queue.get()
+            except asyncio.QueueShutDown:  # type: ignore[attr-defined,unused-ignore]
+                return
+            try:
+                await save(page)
+            finally:
+                queue.task_done()
+
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(savers):
+            tg.create_task(saver())
+        for url in urls:
+            await queue.put(await download(url))
+        queue.shutdown()  # type: ignore[attr-defined,unused-ignore]
+
+
 # --- Exercise 3: OnceCache --------------------------------------------------------------------------------
 
 
@@ -419,3 +458,10 @@ CASES = [
         ],
     ),
 ]
+
+# Right answers other than the model, each run by tests/test_coordinating_tasks_checks.py.
+OTHER_RIGHT = [
+    (check_save_all, save_all_join_then_cancel),
+    (check_once_cache, OnceCacheWithTasks),
+]
+SINCE_3_13 = [(check_save_all, save_all_shutdown)]
