@@ -38,6 +38,8 @@ __all__ = [
     "in_flight_counts",
     "await_chain_chart",
     "latency_chart",
+    "levels_chart",
+    "rate_chart",
     "save_png",
     "WIDTH",
 ]
@@ -146,6 +148,67 @@ def sweep_chart(
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return fig
+
+
+def rate_chart(
+    measured: Mapping[float, float],
+    title: str,
+    *,
+    xlabel: str,
+    ylabel: str,
+    ideal: Mapping[float, float] | None = None,
+    ideal_label: str = "ideal",
+) -> Figure:
+    """A rate (pages a second, requests a second) against a setting such as the number of workers.
+
+    The setting's axis is logarithmic (1, 2, 4, 8...), the rate's linear from 0, so a rate that stops growing
+    shows as a flat line: the knee. Each point is labelled with its value; ``ideal`` draws, dashed, what the
+    rate would be if it grew in proportion to the setting.
+    """
+    if not measured:
+        raise ValueError("rate_chart needs at least one measurement")
+    xs = sorted(measured)
+    ys = [measured[x] for x in xs]
+    fig, ax = _figure(2.8)
+    top = max(ys)
+    if ideal:
+        ideal_xs = sorted(ideal)
+        ax.plot(ideal_xs, [ideal[x] for x in ideal_xs], linestyle="--", color="#8C8C8C", label=ideal_label)
+    ax.plot(xs, ys, marker="o", color=_STATUS_COLOURS[Status.OK], label="measured")
+    for x, y in zip(xs, ys, strict=True):
+        ax.annotate(f"{y:.0f}", (x, y), xytext=(-4, 6), textcoords="offset points", fontsize=8, ha="right")
+    ax.set_xscale("log")
+    ax.set_xticks(xs, [f"{x:g}" for x in xs])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(0, top * 1.3)  # the ideal line may climb out of view: the measured points are the story
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return fig
+
+
+def levels_chart(series: Mapping[str, Sequence[Span]], title: str, *, ylabel: str = "at once") -> Figure:
+    """How many spans of each series were open at each moment, one step line per series on one time axis.
+
+    A span per item from the moment it entered a queue to the moment it left it draws the queue's length over
+    time; a span per request draws the requests in flight.
+    """
+    if not series or not all(series.values()):
+        raise ValueError("levels_chart needs at least one series, and spans in every series")
+    fig, ax = _figure(2.6)
+    top = 0
+    for colour, (label, spans) in zip(_BAR_COLOURS[1:], series.items(), strict=False):
+        times, counts = in_flight_counts(spans)
+        ax.step(times, counts, where="post", color=colour, label=f"{label} (peak {max(counts)})")
+        top = max(top, max(counts))
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, top * 1.15 + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return fig
