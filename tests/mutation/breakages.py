@@ -30,14 +30,28 @@ BREAKAGES = {
     # flags2 and flags3 without their semaphore: the site's log shows more than -m requests at once.
     "flags2 without `async with semaphore`": Breakage(
         "support/examples/flags2.py",
-        "async with semaphore:  # held",
-        "if True:  # held",
+        "async with semaphore, asyncio.timeout(time_limit):  # <1>",
+        "async with asyncio.timeout(time_limit):  # <1>",
         ("tests/test_flags_clients.py",),
     ),
     "flags3 without its semaphore": Breakage(
         "support/examples/flags3.py",
-        "async with semaphore, asyncio.timeout(time_limit):  # one slot",
-        "async with asyncio.timeout(time_limit):  # one slot",
+        "async with semaphore, asyncio.timeout(time_limit):  # <2>",
+        "async with asyncio.timeout(time_limit):  # <2>",
+        ("tests/test_flags_clients.py",),
+    ),
+    # flags2 writing its files on the event loop: every save stops every other task (issue 20).
+    "flags2 saves on the loop, not in a thread": Breakage(
+        "support/examples/flags2.py",
+        'await asyncio.to_thread(save_flag, image, dest, f"{cc.lower()}.gif")',
+        'save_flag(image, dest, f"{cc.lower()}.gif")',
+        ("tests/test_flags_clients.py",),
+    ),
+    # flags2 reading its tasks in creation order: the progress bar waits for the slowest first flag.
+    "flags2 without `as_completed`": Breakage(
+        "support/examples/flags2.py",
+        "tqdm(asyncio.as_completed(tasks),",
+        "tqdm(iter(tasks),",
         ("tests/test_flags_clients.py",),
     ),
     "services without the atexit stop": Breakage(
