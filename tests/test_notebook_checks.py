@@ -200,6 +200,23 @@ def test_asyncio_run_is_caught_outside_a_raises_exception_cell(tmp_path: Path) -
     assert [p.cell for p in problems(nc.no_asyncio_run, tmp_path, cells)] == [0]
 
 
+def test_a_function_that_calls_asyncio_run_may_be_defined(tmp_path: Path) -> None:
+    # A script's main, taught in a cell and run in a worker thread (lesson 00), calls asyncio.run in its body.
+    script = "def main():\n    return asyncio.run(greet())\n"
+    cells = [
+        code(script, 1),
+        code("await asyncio.to_thread(main)", 2),
+        code(
+            script + "\nmain()\n", 3
+        ),  # ...not called here, though: this call is missed (the rule reads no flow)
+        code("if True:\n    asyncio.run(main())\n", 4),
+        code("run = lambda: asyncio.run(main())\nresult = asyncio.run(main())\n", 5),
+        code("@decorate(asyncio.run(setup()))\ndef f():\n    pass\n", 6),
+        code("!echo 'asyncio.run(' \nx = (\n", 7),  # unparsable: counted
+    ]
+    assert [p.cell for p in problems(nc.no_asyncio_run, tmp_path, cells)] == [3, 4, 5, 6]
+
+
 # -- kernelspec -------------------------------------------------------------------------------------------
 
 
