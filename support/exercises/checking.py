@@ -267,9 +267,10 @@ def _overtime_hint(run: _Run, code: Code, refused: bool, blocked: bool) -> str:
     """The ✘ line's text when the time limit ended a check: the likely cause, read from the code if it can be."""
     limit = f"{run.limit:g} s"
     if blocked:
+        known = code.blocking_calls()
         culprit = (
-            "the `time.sleep` in it: `await asyncio.sleep(...)` lets the loop run meanwhile"
-            if code.calls("time.sleep")
+            f"the `{known[0][0].lstrip('.')}` in it, which waits in the loop's thread: use {known[0][1]}"
+            if known
             else "a call that waits without `await` (a blocking library call), or a loop with no `await` in it"
         )
         return (

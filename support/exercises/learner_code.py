@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Code", "Handler", "is_learner_file", "read_code"]
+__all__ = ["BLOCKING", "Code", "Handler", "is_learner_file", "read_code"]
 
 # Frames from these folders are not the learner's: support/ itself, the standard library, installed packages.
 _NOT_LEARNER = tuple(
@@ -47,6 +47,21 @@ _CATCHES_CANCEL = {
     "CancelledError",
     "asyncio.CancelledError",
     "asyncio.exceptions.CancelledError",
+}
+
+
+# Calls that wait in the calling thread, and what to use in a coroutine instead.
+BLOCKING = {
+    "time.sleep": "`await asyncio.sleep(...)`",
+    "socket.create_connection": "`await asyncio.open_connection(...)`",
+    "socket.socket": "`await asyncio.open_connection(...)`",
+    "httpx.get": "an `httpx.AsyncClient`, with `await client.get(...)`",
+    "httpx.post": "an `httpx.AsyncClient`, with `await client.post(...)`",
+    "httpx.Client": "an `httpx.AsyncClient`, with `await client.get(...)`",
+    "requests.get": "an `httpx.AsyncClient`, with `await client.get(...)`",
+    "urllib.request.urlopen": "an `httpx.AsyncClient`, with `await client.get(...)`",
+    ".result": "`await` on the future (`await asyncio.wrap_future(f)` for a concurrent one)",
+    ".map": "one `loop.run_in_executor(pool, ...)` per item, awaited together with asyncio.gather",
 }
 
 
@@ -132,6 +147,10 @@ class Code:
     def enters(self, *names: str) -> bool:
         """Whether an ``async with`` enters one of ``names``: ``enters("asyncio.TaskGroup")``."""
         return any(self._match_name(entered, names) for entered in self._async_withs)
+
+    def blocking_calls(self) -> list[tuple[str, str]]:
+        """The calls in :data:`BLOCKING` that the code makes, with what to use instead."""
+        return [(name, advice) for name, advice in BLOCKING.items() if self.calls(name)]
 
     @property
     def yields_in_finally(self) -> list[int]:

@@ -16,8 +16,10 @@ A task is asyncio's only unit of scheduling, so nothing else can be running once
 parked, except the loop's thread itself. An answer that blocks that thread (``time.sleep(60)``, a ``while``
 loop with no ``await``) stops every timer, the check's time limit included. :class:`ThreadGuard` watches
 from a thread of its own: when the limit is long past and the loop's thread has sat in the same frame of the
-learner's code for a while, it raises :class:`Blocked` in that thread (``PyThreadState_SetAsyncExc``, which
-takes effect at the next bytecode, so a ``time.sleep`` is interrupted only when it returns).
+learner's code for a while, it raises :class:`Blocked` in that thread. In the main thread (a notebook's
+kernel, a test run) it does so with a signal whose handler raises, which also cuts short a blocking system
+call: a ``time.sleep(60)``, a ``recv`` on a plain socket waiting for a server that runs on the very loop it
+blocks. In another thread it uses ``PyThreadState_SetAsyncExc``, which takes effect at the next bytecode.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import signal
 import sys
 import threading
 import time
@@ -36,6 +39,9 @@ from typing import Any
 from .learner_code import is_learner_file
 
 __all__ = ["Blocked", "ThreadGuard", "park", "stop_tasks"]
+
+# The signal that carries Blocked into the main thread: one no library of ours (Jupyter, pytest) uses.
+_SIGNAL = getattr(signal, "SIGUSR2", None)
 
 # The coroutines of parked tasks: referenced for good, so that they are never finalized (see above).
 _PARKED: list[object] = []
@@ -157,6 +163,12 @@ class ThreadGuard:
         self._paused_since: float | None = None
         self._lock = threading.Lock()
         self._watcher = threading.Thread(target=self._watch, name="exercise-thread-guard", daemon=True)
+        self._previous_handler: Any = None
+        self._by_signal = (
+            _SIGNAL is not None
+            and hasattr(signal, "pthread_kill")
+            and threading.current_thread() is threading.main_thread()
+        )
 
     def pause(self) -> None:
         with self._lock:
@@ -183,15 +195,27 @@ class ThreadGuard:
             seen = _learner_frame(sys._current_frames().get(self._thread_id))
             if seen is not None and seen is last and not self._done.is_set():
                 self.fired = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(self._thread_id), ctypes.py_object(Blocked)
-                )
+                if self._by_signal:
+                    signal.pthread_kill(self._thread_id, _SIGNAL)  # type: ignore[arg-type]
+                else:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                        ctypes.c_ulong(self._thread_id), ctypes.py_object(Blocked)
+                    )
                 last = None
                 continue
             last = seen
         del last
 
+    def _raise_blocked(self, signum: int, frame: FrameType | None) -> None:
+        if not self._done.is_set():
+            raise Blocked
+
     def __enter__(self) -> ThreadGuard:
+        if self._by_signal:
+            try:
+                self._previous_handler = signal.signal(_SIGNAL, self._raise_blocked)  # type: ignore[arg-type]
+            except ValueError:  # not the main interpreter's main thread after all
+                self._by_signal = False
         self._watcher.start()
         return self
 
@@ -200,5 +224,8 @@ class ThreadGuard:
     ) -> None:
         self._done.set()
         self._watcher.join()
+        if self._by_signal:
+            previous = self._previous_handler if self._previous_handler is not None else signal.SIG_DFL
+            signal.signal(_SIGNAL, previous)  # type: ignore[arg-type]
         # Withdraw a Blocked raised too late to land in the learner's code.
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), None)

@@ -205,13 +205,25 @@ async def watching(every: float = 0.005) -> AsyncIterator[Seen]:
             for generator in _async_generators(loop) - generators_before
             if generator.ag_frame is not None and not generator.ag_running
         ]
-        seen.pools_open = [pool for pool in seen.pools_open if not _is_shut_down(pool)]
+        default = getattr(loop, "_default_executor", None)  # made by the first to_thread: the loop's own
+        seen.pools_open = [p for p in seen.pools_open if p is not default and not _is_shut_down(p)]
 
 
 async def stop_what_was_left(seen: Seen) -> list[asyncio.Task[Any]]:
     """Stop the tasks, close the generators, connections and pools the watched block left; return the tasks
-    that ignored cancellation (parked, see :func:`~support.exercises.stopping.stop_tasks`)."""
-    refused = await stop_tasks(seen.tasks_left)
+    that ignored cancellation (parked, see :func:`~support.exercises.stopping.stop_tasks`).
+
+    Connections are closed first: a server's handler waiting on one then ends by itself. Cancelled instead,
+    it would make asyncio log "Exception in callback" (Python 3.11 reads the exception of a cancelled
+    handler task).
+    """
+    for writer in seen.writers:
+        if not writer.transport.is_closing():
+            writer.transport.abort()
+    seen.close_all()
+    for _ in range(3):
+        await asyncio.sleep(0)  # the handlers see their connections closed
+    refused = await stop_tasks([task for task in seen.tasks_left if not task.done()])
     for generator in seen.generators_left:
         if generator.ag_frame is None or generator.ag_running:
             continue  # finished meanwhile, or being closed by the task that reads it

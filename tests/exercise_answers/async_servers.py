@@ -56,6 +56,24 @@ def not_async(client: httpx.AsyncClient, query: str) -> list[str]:
     return []
 
 
+async def blocking_get(client: httpx.AsyncClient, query: str) -> list[str]:
+    # httpx.get is the blocking client: right names, and a frozen loop while each answer comes
+    response = httpx.get(client.base_url.join("/search"), params={"q": query})  # noqa: ASYNC210
+    return [item["name"] for item in response.json()]
+
+
+async def own_client_per_call(client: httpx.AsyncClient, query: str) -> list[str]:
+    async with httpx.AsyncClient(base_url=client.base_url) as own:  # a new connection for every query
+        response = await own.get("/search", params={"q": query})
+    return [item["name"] for item in response.json()]
+
+
+async def own_client_never_closed(client: httpx.AsyncClient, query: str) -> list[str]:
+    own = httpx.AsyncClient(base_url=client.base_url)  # never closed: its connection stays open
+    response = await own.get("/search", params={"q": query})
+    return [item["name"] for item in response.json()]
+
+
 # --- exercise 2 ---------------------------------------------------------------------------------------------
 
 
@@ -123,11 +141,42 @@ async def never_closes(host: str, port: int, queries: list[str]) -> dict[str, in
                 counts[query] = int(line.split()[-2])
                 break
         await reader.readuntil(b"?> ")
-    _never_closed.append(writer)  # kept, so that the garbage collector does not close it either
+    return (
+        counts  # writer is dropped here; CPython would close it when collected, the check must not count that
+    )
+
+
+async def blocking_socket(host: str, port: int, queries: list[str]) -> dict[str, int]:
+    import socket
+
+    counts = {}
+    with socket.create_connection((host, port)) as sock:  # blocking: the server on this loop never answers
+        file = sock.makefile("rwb")
+        for query in queries:
+            file.write(query.encode() + b"\n")
+            file.flush()
+            while not (line := file.readline().decode()).strip().endswith(" found"):
+                pass
+            counts[query] = int(line.split()[-2])
     return counts
 
 
-_never_closed: list[asyncio.StreamWriter] = []
+async def forgets_the_newline(host: str, port: int, queries: list[str]) -> dict[str, int]:
+    reader, writer = await asyncio.open_connection(host, port)
+    counts = {}
+    try:
+        await reader.readuntil(b"?> ")
+        for query in queries:
+            writer.write(query.encode())  # no newline: the server waits for the end of the line
+            await writer.drain()
+            while not (line := (await reader.readline()).decode().strip()).endswith(" found"):
+                pass
+            counts[query] = int(line.split()[-2])
+            await reader.readuntil(b"?> ")
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return counts
 
 
 async def returns_list(host: str, port: int, queries: list[str]) -> list[int]:
@@ -193,10 +242,52 @@ async def leaves_it_open(reader: asyncio.StreamReader, writer: asyncio.StreamWri
         reply = "too long" if len(text) > LONG_LINE else text.upper()
         writer.write(reply.encode() + b"\n")
         await writer.drain()
-    _left_open.append(writer)
+    # no close: the connection stays open until the client gives up
 
 
-_left_open: list[asyncio.StreamWriter] = []
+async def upper_cases_bytes(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while line := await reader.readline():
+        line = line.rstrip(b"\r\n")
+        writer.write((b"too long" if len(line) > LONG_LINE else line.upper()) + b"\n")  # "café" -> b"CAFé"
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def counts_bytes(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while line := await reader.readline():
+        raw = line.rstrip(b"\r\n")
+        reply = "too long" if len(raw) > LONG_LINE else raw.decode().upper()  # bytes, not characters
+        writer.write(reply.encode() + b"\n")
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def forgets_the_reply_newline(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while line := await reader.readline():
+        text = line.decode().strip()
+        writer.write(("too long" if len(text) > LONG_LINE else text.upper()).encode())  # no b"\n"
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def answers_one_line(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    line = await reader.readline()  # one line, then goodbye
+    text = line.decode().strip()
+    writer.write(("too long" if len(text) > LONG_LINE else text.upper()).encode() + b"\n")
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def reads_to_the_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    data = await reader.read()  # waits for the end of input: nothing is answered before the client is done
+    for line in data.decode().splitlines():
+        writer.write(("too long" if len(line) > LONG_LINE else line.upper()).encode() + b"\n")
+    await writer.drain()
+    writer.close()
 
 
 async def echoes(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -227,6 +318,11 @@ CASES = [
             Wrong(returns_chars, "returns the characters", "return their names"),
             Wrong(returns_response, "returns the response object", "response itself"),
             Wrong(not_async, "writes a plain def", "async def"),
+            Wrong(blocking_get, "httpx.get inside the coroutine", "httpx.get, a blocking call"),
+            Wrong(
+                own_client_per_call, "a new AsyncClient for every query", "an httpx.AsyncClient of its own"
+            ),
+            Wrong(own_client_never_closed, "an AsyncClient of its own, never closed", "of its own"),
         ],
     ),
     Cases(
@@ -239,6 +335,8 @@ CASES = [
             Wrong(never_closes, "never closes the connection", "still open"),
             Wrong(returns_list, "returns a list of counts", "not list"),
             Wrong(count_as_text, "returns the counts as text", "as an int"),
+            Wrong(blocking_socket, "a blocking socket in the coroutine", "`socket.create_connection` in it"),
+            Wrong(forgets_the_newline, "sends each query without its newline", "a newline after the prompt"),
         ],
     ),
     Cases(
@@ -252,6 +350,11 @@ CASES = [
             Wrong(leaves_it_open, "never closes the connection", "stayed open"),
             Wrong(echoes, "echoes without upper-casing", "upper case"),
             Wrong(decodes_wrong, "adds a str to bytes", "your code raised TypeError"),
+            Wrong(upper_cases_bytes, "upper() on bytes: café comes back as CAFé", "changes only the ASCII"),
+            Wrong(counts_bytes, "measures the line in bytes", "not its bytes"),
+            Wrong(forgets_the_reply_newline, "answers without a newline", "came without its newline"),
+            Wrong(answers_one_line, "answers one line, then closes", "returned after 1 line"),
+            Wrong(reads_to_the_end, "reader.read() waits for the end of input", "reader.read() waits"),
         ],
     ),
 ]
