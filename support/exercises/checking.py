@@ -293,6 +293,26 @@ def _overtime_hint(run: _Run, code: Code, refused: bool, blocked: bool) -> str:
     return f"your code was still running after {limit}, while the check was waiting for {run.waiting_for}"
 
 
+def _own_cancellation(runner: asyncio.Task[Any]) -> str:
+    """The ✘ line's text when the answer's code raised CancelledError of its own: where, if it can be told."""
+    try:
+        runner.result()
+    except asyncio.CancelledError as exc:
+        error: BaseException | None = exc
+        while error is not None:  # the task's CancelledError is a new one; the answer's is in its context
+            if _learner_frame(error.__traceback__) is not None:
+                return (
+                    f"your code raised {describe_error(error)}. Nobody cancelled it: the result of a "
+                    "cancelled task raises CancelledError (task.result(), await task); check "
+                    "task.cancelled() first, or let a TaskGroup collect the results."
+                )
+            error = error.__context__
+    return (
+        "your code raised CancelledError, though nobody cancelled it: the result of a cancelled task raises "
+        "it (task.result(), await task)."
+    )
+
+
 def _read_answers(answers: tuple[Any, ...]) -> Code:
     code = Code()
     for answer in answers:
@@ -371,10 +391,12 @@ class Checker:
         run = _Run(self.time_limit, self.hang)
         refused: list[asyncio.Task[Any]] = []
         stage_at_limit: str | None = None
+        stopped = False
         # A blocked thread cannot run the limit's timer: the guard steps in a moment after it was due.
         with ThreadGuard(after=self.time_limit + 0.2) as guard:
             run.guard = guard
             async with watching() as everything:
+                before = asyncio.all_tasks()
                 token = _RUN.set(run)
                 try:
                     runner = asyncio.create_task(self.function(*answers), name=f"check of {self.exercise}")
@@ -383,17 +405,19 @@ class Checker:
                 try:
                     while not runner.done() and run.remaining() > 0:
                         await asyncio.wait([runner], timeout=max(run.remaining(), 0.0))
-                    if not runner.done():
-                        stage_at_limit = run.stage
-                        refused += await _stop_tasks([runner])
+                    if not runner.done():  # the check and all the answer started, stopped together
+                        stage_at_limit, stopped = run.stage, True
+                        refused += await _stop_tasks([runner, *tasks_started_since(before)])
                 except asyncio.CancelledError:  # the cell was interrupted: stop the check, let it through
                     await _stop_tasks([runner])
                     await stop_what_was_left(everything)
                     raise
             refused += await stop_what_was_left(everything)
         run.stage = stage_at_limit
-        if not runner.done() or runner.cancelled():
+        if stopped or not runner.done():
             return self._overtime(run, answers, refused=bool(refused), blocked=guard.fired)
+        if runner.cancelled():  # nobody stopped the check: the answer raised CancelledError itself
+            return Verdict(self.exercise, "failed", _own_cancellation(runner))
         exc = runner.exception()
         if exc is None:
             return Verdict(self.exercise, "passed", runner.result())

@@ -88,13 +88,14 @@ def park(task: asyncio.Task[Any]) -> None:
 
 
 async def stop_tasks(
-    tasks: Iterable[asyncio.Task[Any]], *, patience: float = 0.3, insist: float = 0.3
+    tasks: Iterable[asyncio.Task[Any]], *, patience: float = 0.2, insist: float = 0.2
 ) -> list[asyncio.Task[Any]]:
     """Cancel ``tasks`` and wait until they have ended; return those that ignored cancellation (now parked).
 
     Errors the tasks end with are retrieved, so that none is reported later as "never retrieved". At most
     ``patience + insist`` seconds, plus what the tasks' own clean-up code blocks the loop for.
     """
+    tasks = list(tasks)
     pending = [task for task in tasks if not task.done()]
     if pending:
         loop = asyncio.get_running_loop()

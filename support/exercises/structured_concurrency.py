@@ -21,6 +21,7 @@ import trio
 
 from ..timing import Stopwatch, format_ratio
 from .checking import checker, describe_error, fail, require, stop_leftovers
+from .learner_code import Code, read_code
 
 __all__ = ["JobFailed", "Jobs", "check_race", "check_run_all", "check_sort_failures", "check_within"]
 
@@ -89,6 +90,47 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
+_TIMEOUTS = ("asyncio.timeout", "asyncio.wait_for", "asyncio.timeout_at")
+
+
+def _require_one_task_group(code: Code, name: str) -> None:
+    """The exercise asks for an ``asyncio.TaskGroup``: stop with a hint when the code holds none (or several)."""
+    if not code.known:
+        return
+    groups = code.count("asyncio.TaskGroup")
+    instead = next(
+        (
+            f"`{other}`"
+            for other in ("asyncio.wait", "asyncio.as_completed", "asyncio.gather", "asyncio.create_task")
+            if code.calls(other)
+        ),
+        "",
+    )
+    if groups == 0:
+        fail(
+            f"{name} works, but the exercise asks for one `async with asyncio.TaskGroup() as tg:`"
+            + (f", not {instead}" if instead else "")
+            + ": the group is what guarantees that no job outlives the call, whatever goes wrong."
+        )
+
+
+def _swallower(code: Code) -> str:
+    """``"the `except Exception:` at line 4 of your cell"``, for the first clause that catches an error and
+    does not raise it again; "" when there is none."""
+    for handler in code.handlers:
+        if handler.reraises:
+            continue
+        caught = handler.catches
+        broad = not caught or any(
+            name.rsplit(".", 1)[-1] in {"Exception", "BaseException", "ExceptionGroup", "BaseExceptionGroup"}
+            for name in caught
+        )
+        if broad:
+            written = f"except{'*' if handler.star else ''} {', '.join(caught)}:" if caught else "except:"
+            return f"the `{written}` at line {handler.line} of your cell"
+    return ""
+
+
 def _guard_value(value: object, name: str) -> None:
     """Stop with a hint when ``value`` is still something to await: a forgotten ``await``."""
     if inspect.isawaitable(value):
@@ -104,6 +146,7 @@ def _guard_value(value: object, name: str) -> None:
 async def check_run_all(run_all: Callable[[Sequence[Job]], Awaitable[list[Any]]]) -> str:
     """``run_all(jobs)``: all at once in a TaskGroup, results in order; one failure stops the others."""
     require(inspect.iscoroutinefunction(run_all), "run_all must be defined with `async def`.")
+    code = read_code(run_all)
     # All at once takes the longest job's 0.2 s, one after another the sum, 0.45 s: wide margins either way.
     jobs = Jobs({"a": (0.2, "A"), "b": (0.1, "B"), "c": (0.15, "C")})
     with Stopwatch() as watch:
@@ -136,22 +179,34 @@ async def check_run_all(run_all: Callable[[Sequence[Job]], Awaitable[list[Any]]]
             raise  # the learner's own error: the checker names it and their line
         leftovers = jobs.still_running
         await stop_leftovers(before)
-        require(
-            not leftovers,
-            f"when one job failed, {len(leftovers)} others kept running ({', '.join(leftovers)}): gather "
-            "does not cancel them when a sibling fails; a TaskGroup does.",
-        )
+        if leftovers:
+            kept = f"when one job failed, {len(leftovers)} others kept running ({', '.join(leftovers)})"
+            if code.calls("asyncio.gather"):
+                fail(f"{kept}: gather does not cancel them when a sibling fails; a TaskGroup does.")
+            if code.enters("asyncio.TaskGroup") and code.calls("asyncio.create_task"):
+                fail(
+                    f"{kept}: a task made with asyncio.create_task belongs to no group, even inside the "
+                    "`async with`; make each one with tg.create_task."
+                )
+            fail(
+                f"{kept}: start them in an `async with asyncio.TaskGroup() as tg:` block; when one fails, "
+                "the group cancels the others and waits for them."
+            )
     else:
         await stop_leftovers(before)
         _guard_value(result, "run_all")
-        fail(
-            f"one job failed, yet run_all returned {result!r}: let the error come out (return_exceptions=True "
-            "turns it into a value in the list)."
-        )
+        if code.passes_keyword("asyncio.gather", "return_exceptions"):
+            why = "return_exceptions=True turns it into a value in the list"
+        elif _swallower(code):
+            why = f"{_swallower(code)} caught it"
+        else:
+            why = "nothing may catch it on the way"
+        fail(f"one job failed, yet run_all returned {result!r}: let the error come out ({why}).")
     require(
         sorted(jobs.cancelled) == ["slow", "slower"],
         f"the jobs still running when 'broken' failed should have been cancelled; got {jobs.cancelled!r}.",
     )
+    _require_one_task_group(code, "run_all")
     return "the jobs ran at once, results in order; a failure cancelled the others and came out"
 
 
@@ -176,6 +231,13 @@ _BATCH = {
 async def check_within(within: Callable[[Mapping[str, Job], float, int], Awaitable[dict[str, Any]]]) -> str:
     """``within(jobs, seconds, limit)``: at most ``limit`` at once, one deadline for all, partial results."""
     require(inspect.iscoroutinefunction(within), "within must be defined with `async def`.")
+    code = read_code(within)
+    one_deadline = "Put one `async with asyncio.timeout(seconds):` around the whole group."
+    per_job = (
+        "a timeout around each job restarts the clock for every job. " + one_deadline
+        if code.calls(*_TIMEOUTS)
+        else one_deadline
+    )
     jobs = Jobs(_BATCH)
     before = asyncio.all_tasks()
     with Stopwatch() as watch:
@@ -191,10 +253,8 @@ async def check_within(within: Callable[[Mapping[str, Job], float, int], Awaitab
             await stop_leftovers(before)
             if not all(isinstance(leaf, TimeoutError) for leaf in _leaves(exc)):
                 raise
-            fail(
-                "a job failed with TimeoutError and the TaskGroup cancelled the rest: a timeout around each "
-                "job restarts the clock for every job. Put one `asyncio.timeout` around the whole group."
-            )
+            group = "the TaskGroup" if code.enters("asyncio.TaskGroup") else "the group"
+            fail(f"a job failed with TimeoutError and {group} cancelled the rest: {per_job}")
     leftovers = jobs.still_running
     await stop_leftovers(before)
     _guard_value(result, "within")
@@ -210,8 +270,7 @@ async def check_within(within: Callable[[Mapping[str, Job], float, int], Awaitab
     )
     require(
         watch.elapsed < 1.5 * _DEADLINE,
-        f"within took {format_ratio(watch.elapsed / _DEADLINE)} the deadline: a timeout around each job "
-        "restarts the clock for every job. Put one `asyncio.timeout` around the whole group.",
+        f"within took {format_ratio(watch.elapsed / _DEADLINE)} the deadline: {per_job}",
     )
     require(
         watch.elapsed > 0.8 * _DEADLINE,
@@ -259,6 +318,7 @@ def _names(leaves: Sequence[BaseException]) -> str:
 async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable[dict[str, int]]]) -> str:
     """``sort_failures(jobs)``: count TimeoutErrors and ConnectionErrors raised together; let bugs through."""
     require(inspect.iscoroutinefunction(sort_failures), "sort_failures must be defined with `async def`.")
+    code = read_code(sort_failures)
     expected_kinds = (TimeoutError, ConnectionError)
     # Five jobs, four of which fail at the same moment: two time out, two find their server down. A sleep of 0
     # only yields once, so every job resumes, and fails, in the same turn of the loop: before the group's first
@@ -286,10 +346,12 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
                 "whatever its kind; `except* ConnectionError` catches them all."
             )
         if isinstance(exc, BaseExceptionGroup):
+            plain = code.catches("TimeoutError", star=False) or code.catches("ConnectionError", star=False)
             fail(
                 f"an ExceptionGroup of {_names(leaves)} came out of sort_failures: a TaskGroup raises its errors "
-                "together, in a group, and `except TimeoutError` never matches a group. Use `except* "
-                "TimeoutError` and `except* ConnectionError`."
+                "together, in a group"
+                + (", and `except TimeoutError` never matches a group" if plain else "")
+                + ". Use `except* TimeoutError` and `except* ConnectionError`."
             )
         fail(f"a {type(exc).__name__} came out of sort_failures: count it instead of letting it through.")
     await stop_leftovers(before)
@@ -325,10 +387,15 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
     else:
         await stop_leftovers(before)
         _guard_value(counts, "sort_failures")
+        if code.passes_keyword("asyncio.gather", "return_exceptions"):
+            how = "gather(return_exceptions=True) hands every error back as a value, the bug included"
+        elif _swallower(code):
+            how = f"{_swallower(code)} swallows them all; `except*` re-raises the errors no clause named"
+        else:
+            how = "`except*` re-raises the errors no clause named"
         fail(
             f"a job raised ValueError, a bug, yet sort_failures returned {counts!r}: let what you do not count "
-            "come out. `except*` re-raises the errors no clause named; a plain `except ExceptionGroup` (or "
-            "`except* Exception`) swallows them all."
+            f"come out ({how})."
         )
 
     calm = Jobs({"a": (0, "A"), "b": (0.01, "B")})
@@ -337,6 +404,7 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
     require(
         counts == {"slow": 0, "down": 0}, f"with no failure, return {{'slow': 0, 'down': 0}}; got {counts!r}."
     )
+    _require_one_task_group(code, "sort_failures")
     return "errors raised together were counted by kind, and a bug still came out"
 
 

@@ -67,6 +67,41 @@ async def run_all_forgetting_to_return(jobs: Sequence[Job]) -> None:
             tg.create_task(job())
 
 
+async def run_all_create_task_inside_the_group(jobs: Sequence[Job]) -> list[Any]:
+    async with asyncio.TaskGroup():
+        tasks = [asyncio.create_task(job()) for job in jobs]  # tasks of no group: a failure cancels nothing
+        return [await task for task in tasks]
+
+
+async def run_all_tasks_awaited_in_turn(jobs: Sequence[Job]) -> list[Any]:
+    tasks = [asyncio.create_task(job()) for job in jobs]  # neither gather nor a group
+    return [await task for task in tasks]
+
+
+async def run_all_catching_each_failure(jobs: Sequence[Job]) -> list[Any]:
+    async def safely(job: Job) -> Any:
+        try:
+            return await job()
+        except Exception:
+            return None  # the failure vanishes
+
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(safely(job)) for job in jobs]
+    return [task.result() for task in tasks]
+
+
+async def run_all_with_wait_and_cancel(jobs: Sequence[Job]) -> list[Any]:
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        if task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    return [task.result() for task in tasks]  # right, by hand: the exercise asks for a TaskGroup
+
+
 # --- Exercise 2: within -----------------------------------------------------------------------------------
 
 
@@ -190,6 +225,29 @@ async def within_sleeping_to_the_deadline(
     return results
 
 
+async def within_keeping_the_cancelled_ones(
+    jobs: Mapping[str, Job], seconds: float, limit: int
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    slots = asyncio.Semaphore(limit)
+
+    async def run(name: str, job: Job) -> None:
+        async with slots:
+            try:
+                results[name] = await job()
+            except asyncio.CancelledError:
+                results[name] = None  # swallowed: a job cut off looks like one that finished
+
+    try:
+        async with asyncio.timeout(seconds):
+            async with asyncio.TaskGroup() as tg:
+                for name, job in jobs.items():
+                    tg.create_task(run(name, job))
+    except TimeoutError:
+        pass
+    return results
+
+
 # --- Exercise 3: sort_failures ----------------------------------------------------------------------------
 
 
@@ -271,6 +329,29 @@ async def sort_failures_with_gather(jobs: Sequence[Job]) -> dict[str, int]:
         "slow": sum(isinstance(o, TimeoutError) for o in outcomes),
         "down": sum(isinstance(o, ConnectionError) for o in outcomes),
     }
+
+
+async def sort_failures_gather_raising_bugs(jobs: Sequence[Job]) -> dict[str, int]:
+    outcomes = await asyncio.gather(*(job() for job in jobs), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception) and not isinstance(outcome, TimeoutError | ConnectionError):
+            raise outcome  # the bug comes out: right, but not with the TaskGroup the exercise asks for
+    return {
+        "slow": sum(isinstance(o, TimeoutError) for o in outcomes),
+        "down": sum(isinstance(o, ConnectionError) for o in outcomes),
+    }
+
+
+async def sort_failures_star_exception(jobs: Sequence[Job]) -> dict[str, int]:
+    counts = {"slow": 0, "down": 0}
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for job in jobs:
+                tg.create_task(job())
+    except* Exception as group:  # every kind, the bug included
+        counts["slow"] = sum(isinstance(e, TimeoutError) for e in group.exceptions)
+        counts["down"] = sum(isinstance(e, ConnectionError) for e in group.exceptions)
+    return counts
 
 
 # --- Exercise 4: race -------------------------------------------------------------------------------------
@@ -363,6 +444,26 @@ CASES = [
             Wrong(
                 run_all_forgetting_await, "returns run_all's coroutine unawaited", "did you forget `await`"
             ),
+            Wrong(
+                run_all_create_task_inside_the_group,
+                "asyncio.create_task inside the group's block",
+                "belongs to no group",
+            ),
+            Wrong(
+                run_all_tasks_awaited_in_turn,
+                "create_task for each, awaited in turn (no gather, no group)",
+                "start them in an `async with asyncio.TaskGroup() as tg:` block",
+            ),
+            Wrong(
+                run_all_catching_each_failure,
+                "each job wrapped in except Exception",
+                "the `except Exception:` at line",
+            ),
+            Wrong(
+                run_all_with_wait_and_cancel,
+                "asyncio.wait(FIRST_EXCEPTION) and cancel by hand",
+                "not `asyncio.wait`",
+            ),
         ],
     ),
     Cases(
@@ -394,6 +495,11 @@ CASES = [
             Wrong(
                 within_sleeping_to_the_deadline, "always sleeps until the deadline", "waited for the deadline"
             ),
+            Wrong(
+                within_keeping_the_cancelled_ones,
+                "each job catches CancelledError and records None",
+                "did not finish in time",
+            ),
         ],
     ),
     Cases(
@@ -420,8 +526,14 @@ CASES = [
             Wrong(
                 sort_failures_with_gather,
                 "gather(return_exceptions=True) swallows the bug",
-                "swallows them all",
+                "hands every error back as a value",
             ),
+            Wrong(
+                sort_failures_gather_raising_bugs,
+                "gather(return_exceptions=True), bugs raised by hand: no TaskGroup",
+                "the exercise asks for one `async with asyncio.TaskGroup() as tg:`, not `asyncio.gather`",
+            ),
+            Wrong(sort_failures_star_exception, "except* Exception", "`except* Exception:` at line"),
         ],
     ),
     Cases(
