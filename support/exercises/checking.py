@@ -280,11 +280,10 @@ def _overtime_hint(run: _Run, code: Code, refused: bool, blocked: bool) -> str:
     if refused:
         handler = code.swallows_cancellation()
         if handler is not None:
-            written = f"except {', '.join(handler.catches)}:" if handler.catches else "except:"
             return (
-                f"your code was still running after {limit}, and it went on after it was cancelled: the "
-                f"`{written}` at line {handler.line} of your cell caught the CancelledError that cancel() "
-                "raises. Let it through: re-raise it (`raise`) after any clean-up."
+                f"your code was still running after {limit}, and it went on after it was cancelled: "
+                f"{handler.where} caught the CancelledError that cancel() raises. Let it through: re-raise it "
+                "(`raise`) after any clean-up."
             )
         return (
             f"your code was still running after {limit}, and it went on after it was cancelled: something "

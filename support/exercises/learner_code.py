@@ -85,6 +85,17 @@ class Handler:
     reraises: bool
     line: int  # in the learner's cell
 
+    @property
+    def written(self) -> str:
+        """The clause as the learner wrote it, near enough: ``except asyncio.CancelledError:``."""
+        star = "*" if self.star else ""
+        return f"except{star} {', '.join(self.catches)}:" if self.catches else "except:"
+
+    @property
+    def where(self) -> str:
+        """``the `except BaseException:` at line 7 of your cell``, for a hint."""
+        return f"the `{self.written}` at line {self.line} of your cell"
+
 
 @dataclass(frozen=True)
 class _Call:

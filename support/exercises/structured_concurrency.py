@@ -126,8 +126,7 @@ def _swallower(code: Code) -> str:
             for name in caught
         )
         if broad:
-            written = f"except{'*' if handler.star else ''} {', '.join(caught)}:" if caught else "except:"
-            return f"the `{written}` at line {handler.line} of your cell"
+            return handler.where
     return ""
 
 

@@ -64,10 +64,16 @@ class Seen:
 
     @property
     def busy(self) -> float:
-        """The share of the block's time the loop kept the heartbeat waiting: 0 (free) to 1 (blocked)."""
+        """The share of the block's time the loop kept the heartbeat waiting: 0 (free) to 1 (blocked).
+
+        Lags shorter than half the heartbeat's period are left out: a free loop has them all the time, from
+        its own callbacks (a pool's results coming in), and on a busy machine they add up to a fifth of the
+        time or more. A blocked loop's lags are its blocks: as long as the block, or as the heartbeat's period.
+        """
         if self.elapsed <= 0:
             return 0.0
-        return min(1.0, sum(self.beat.lags) / self.elapsed)
+        floor = self.beat.every / 2
+        return min(1.0, sum(lag for lag in self.beat.lags if lag > floor) / self.elapsed)
 
     @property
     def connections_open(self) -> list[asyncio.BaseTransport]:
@@ -183,6 +189,7 @@ async def watching(every: float = 0.005) -> AsyncIterator[Seen]:
             warnings.simplefilter("always", RuntimeWarning)
             async with seen.beat:
                 yield seen
+            seen.elapsed = time.perf_counter() - started
             gc.collect()  # a dropped coroutine that sits in a reference cycle warns now, not in a later cell
         seen.never_awaited = [str(w.message) for w in caught if "was never awaited" in str(w.message)]
         for warning in caught:
@@ -191,7 +198,8 @@ async def watching(every: float = 0.005) -> AsyncIterator[Seen]:
                     warning.message, warning.category, warning.filename, warning.lineno
                 )
     finally:
-        seen.elapsed = time.perf_counter() - started
+        if not seen.elapsed:
+            seen.elapsed = time.perf_counter() - started
         _ACTIVE.remove(seen)
         hooks.close()
         current = asyncio.current_task()
