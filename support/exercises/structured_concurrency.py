@@ -4,9 +4,9 @@ Every answer is handed *jobs*: coroutine functions without arguments, built here
 and which note when they start, finish or are cancelled (:class:`Jobs`). So a check can see what a right answer
 must guarantee and a wrong one breaks: that nothing is left running when the answer returns or raises, that a
 deadline covers the whole batch, that errors raised together are sorted and not swallowed. Durations are
-compared with wide ratios, never exact numbers. Exercise 4's jobs sleep with AnyIO, so the same answer can
-run under asyncio and under Trio (the Trio run happens in a worker thread: the kernel's thread already runs
-asyncio's loop).
+compared with wide ratios, never exact numbers. Exercise 4's job (:class:`Calls`) sleeps with AnyIO, so the same
+answer can run under asyncio and under Trio (the Trio run happens in a worker thread: the kernel's thread already
+runs asyncio's loop).
 """
 
 from __future__ import annotations
@@ -23,7 +23,15 @@ from ..timing import Stopwatch, format_ratio
 from .checking import checker, describe_error, fail, require, stop_leftovers
 from .learner_code import Code, read_code
 
-__all__ = ["JobFailed", "Jobs", "check_race", "check_run_all", "check_sort_failures", "check_within"]
+__all__ = [
+    "Calls",
+    "JobFailed",
+    "Jobs",
+    "check_hedged",
+    "check_run_all",
+    "check_sort_failures",
+    "check_within",
+]
 
 Job = Callable[[], Awaitable[Any]]
 
@@ -409,58 +417,154 @@ async def check_sort_failures(sort_failures: Callable[[Sequence[Job]], Awaitable
 
 # --- Exercise 4 ----------------------------------------------------------------------------------------------
 
-_RACE = {"slow": (0.6, "slow"), "fast": (0.05, "fast"), "mid": (0.25, "mid")}
+
+class Calls:
+    """A job whose successive calls take the times in ``seconds`` (AnyIO sleeps): call 1, call 2...
+
+    Each call returns ``"answer N"`` and notes, on the clock of the loop that runs it, when it started and how it
+    ended: finished, cancelled, or neither yet (still running).
+    """
+
+    def __init__(self, *seconds: float) -> None:
+        self.seconds = seconds
+        self.started: list[float] = []
+        self.finished: dict[int, float] = {}
+        self.cancelled: dict[int, float] = {}
+
+    async def __call__(self) -> str:
+        number = len(self.started) + 1
+        self.started.append(anyio.current_time())
+        try:
+            await anyio.sleep(self.seconds[min(number, len(self.seconds)) - 1])
+        except BaseException:  # asyncio's, Trio's or AnyIO's cancellation: all are BaseException
+            self.cancelled[number] = anyio.current_time()
+            raise
+        self.finished[number] = anyio.current_time()
+        return f"answer {number}"
+
+    @property
+    def still_running(self) -> list[int]:
+        return [
+            n for n in range(1, len(self.started) + 1) if n not in self.finished and n not in self.cancelled
+        ]
 
 
-async def _race_under_trio(race: Callable[[Sequence[Job]], Awaitable[Any]], jobs: Jobs) -> tuple[Any, int]:
-    """Run ``race`` in trio.run; return its result and how many more Trio tasks were alive after it returned."""
+Hedged = Callable[[Callable[[], Awaitable[str]], float], Awaitable[str]]
+_DELAY = 0.1
+
+
+async def _hedged_run(hedged: Hedged, calls: Calls) -> tuple[Any, float]:
+    """``await hedged(calls, _DELAY)``; its result, and how long it took on the running loop's clock."""
+    started = anyio.current_time()
+    result = await hedged(calls, _DELAY)
+    return result, anyio.current_time() - started
+
+
+async def _hedged_under_trio(hedged: Hedged, calls: Calls) -> tuple[Any, float, int]:
+    """The same under ``trio.run``, with how many more Trio tasks were alive after it returned."""
     living_before = trio.lowlevel.current_statistics().tasks_living
-    with trio.fail_after(5):  # the worker thread cannot be stopped from outside: end a hung answer here
-        result = await race(jobs.as_list())
-    return result, trio.lowlevel.current_statistics().tasks_living - living_before
+    with trio.fail_after(2):  # the worker thread cannot be stopped from outside: end a hung answer here
+        result, took = await _hedged_run(hedged, calls)
+    return result, took, trio.lowlevel.current_statistics().tasks_living - living_before
 
 
-@checker("Exercise 4", todo="fill in race above, then run this cell")
-async def check_race(race: Callable[[Sequence[Job]], Awaitable[Any]]) -> str:
-    """``race(jobs)`` with AnyIO: the first result wins, the rest are cancelled; the same under asyncio and Trio."""
-    require(inspect.iscoroutinefunction(race), "race must be defined with `async def`.")
-    jobs = Jobs(_RACE, anyio_sleep=True)
+@checker(
+    "Exercise 4",
+    todo="fill in hedged above, then run this cell",
+    hang="hedged to return: does it wait for the stalled call, or for a result that never comes?",
+)
+async def check_hedged(hedged: Hedged) -> str:
+    """``hedged(job, delay)`` with AnyIO: a second call only after ``delay`` without a result, the first answer
+    wins, the other call is cancelled; the same under asyncio and Trio."""
+    require(inspect.iscoroutinefunction(hedged), "hedged must be defined with `async def`.")
+    code = read_code(hedged)
+
+    # A call that stalls: the second call, started at the delay, answers long before it.
+    stall = Calls(0.6, 0.05)
     before = asyncio.all_tasks()
-    with Stopwatch() as watch:
-        result = await race(jobs.as_list())
-    leftovers = jobs.still_running
+    result, took = await _hedged_run(hedged, stall)
+    left = stall.still_running
     await stop_leftovers(before)
-    _guard_value(result, "race")
-    require(result is not None, "race returned None: return the result of the job that finished first.")
+    _guard_value(result, "hedged")
+    require(len(stall.started) >= 1, "hedged never called job(): start the first call at once.")
     require(
-        result != "slow",
-        "race returned 'slow', the result of the first job in the list: return the result of the job that "
-        "finishes first.",
-    )
-    require(result == "fast", f"expected 'fast', the quickest job's result; got {result!r}.")
-    require(
-        not leftovers,
-        f"{', '.join(leftovers)} were still running after race returned: cancel the others once one "
-        "finishes (tg.cancel_scope.cancel()).",
+        len(stall.started) == 2,
+        f"the first call stalled, and hedged made {len(stall.started)} call(s): after `delay` seconds with no "
+        "result, start exactly one more, beside the first.",
     )
     require(
-        watch.elapsed < 0.5 * _RACE["slow"][0],
-        "race waited for the slowest job: once one finishes, cancel the others (tg.cancel_scope.cancel()).",
+        stall.started[1] - stall.started[0] >= 0.8 * _DELAY,
+        "the second call started at once: wait `delay` seconds first (anyio.sleep(delay)), and start it only "
+        "if no result has come by then.",
+    )
+    require(
+        result == "answer 2",
+        f"the second call answered first, yet hedged returned {result!r}: return the first result to come in.",
+    )
+    require(
+        not left,
+        "the stalled call was still running after hedged returned: cancel it once a result is in "
+        "(tg.cancel_scope.cancel()).",
+    )
+    require(
+        took < 0.6,
+        "hedged waited for the stalled call: once one call answers, cancel the other (tg.cancel_scope.cancel()).",
     )
 
-    jobs = Jobs(_RACE, anyio_sleep=True)
+    # A quick first call: no second call, and no wait for the delay.
+    quick = Calls(0.03, 0.03)
+    result, took = await _hedged_run(hedged, quick)
+    _guard_value(result, "hedged")
+    require(
+        len(quick.started) == 1,
+        "the first call answered within the delay, yet a second call was started: start the second call only "
+        "when `delay` has passed with no result.",
+    )
+    require(result == "answer 1", f"the only call answered 'answer 1', yet hedged returned {result!r}.")
+    require(
+        took < 0.8 * _DELAY,
+        "the first call answered within the delay, but hedged returned only when the delay was over: cancel "
+        "the group as soon as a result is in, the wait for the delay included.",
+    )
+
+    # Both calls slow: the first one, started first, still answers first and must win.
+    slow = Calls(0.25, 0.25)
+    result, took = await _hedged_run(hedged, slow)
+    _guard_value(result, "hedged")
+    if (
+        result == "answer 2"
+        and 1 in slow.cancelled
+        and slow.cancelled[1] < slow.finished.get(2, float("inf"))
+    ):
+        fail(
+            "the first call was cancelled when the delay was up: a hedge keeps it running beside the second "
+            "and takes whichever answers first"
+            + (
+                " (move_on_after and fail_after cancel what runs inside them)."
+                if code.calls("anyio.move_on_after", "anyio.fail_after")
+                else "."
+            )
+        )
+    require(
+        result == "answer 1",
+        f"both calls were slow and the first answered first, yet hedged returned {result!r}: return the "
+        "first result to come in.",
+    )
+
+    # The same stall under Trio, in a worker thread (the kernel's thread already runs asyncio's loop).
+    under_trio = Calls(0.6, 0.05)
     try:
-        result, extra_tasks = await asyncio.to_thread(trio.run, _race_under_trio, race, jobs)
+        result, took, extra = await asyncio.to_thread(trio.run, _hedged_under_trio, hedged, under_trio)
     except trio.TooSlowError:
-        fail("under Trio, race was still running after 5 s: does it wait for something only asyncio does?")
+        fail("under Trio, hedged was still running after 2 s: does it wait for something only asyncio does?")
     except Exception as exc:
         fail(
-            f"race works under asyncio, but under Trio it raised {describe_error(exc)}. Use AnyIO's "
+            f"hedged works under asyncio, but under Trio it raised {describe_error(exc)}. Use AnyIO's "
             "functions (anyio.create_task_group, anyio.sleep), not asyncio's, and it runs on both."
         )
-    require(result == "fast", f"under Trio, race returned {result!r} instead of 'fast'.")
+    require(result == "answer 2", f"under Trio, hedged returned {result!r} instead of 'answer 2'.")
     require(
-        extra_tasks == 0 and not jobs.still_running,
-        "under Trio, tasks were still alive after race returned: cancel the others once one finishes.",
+        extra == 0 and not under_trio.still_running,
+        "under Trio, a call was still running after hedged returned: cancel the other once one answers.",
     )
-    return "the first job won and the others were cancelled, under asyncio and under Trio alike"
+    return "a second call only after the delay, the first answer taken, the other call cancelled, on asyncio and Trio"

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 
 from support.exercises.structured_concurrency import (
-    check_race,
+    check_hedged,
     check_run_all,
     check_sort_failures,
     check_within,
@@ -354,68 +354,91 @@ async def sort_failures_star_exception(jobs: Sequence[Job]) -> dict[str, int]:
     return counts
 
 
-# --- Exercise 4: race -------------------------------------------------------------------------------------
+# --- Exercise 4: hedged ----------------------------------------------------------------------------------
+
+Call = Callable[[], Awaitable[str]]
 
 
-async def race_model(jobs: Sequence[Job]) -> Any:
-    winner: list[Any] = []
-
+async def hedged_model(job: Call, delay: float) -> str:
+    answers: list[str] = []
     async with anyio.create_task_group() as tg:
 
-        async def run(job: Job) -> None:
-            result = await job()
-            if not winner:
-                winner.append(result)
-            tg.cancel_scope.cancel()  # the others are no longer needed
+        async def attempt() -> None:
+            answer = await job()
+            if not answers:
+                answers.append(answer)
+            tg.cancel_scope.cancel()  # the other call, and the wait for the delay, are no longer needed
 
-        for job in jobs:
-            tg.start_soon(run, job)
-    return winner[0]
+        tg.start_soon(attempt)
+        await anyio.sleep(delay)  # cancelled with the scope if the first call answers in time
+        tg.start_soon(attempt)
+    return answers[0]
 
 
-async def race_stub(jobs: Sequence[Job]) -> Any:
-    # Your code here: with AnyIO, return the first result to come in and cancel the other jobs.
+async def hedged_stub(job: Call, delay: float) -> str:
+    # Your code here: with AnyIO, a second job() only after `delay` without a result; the first answer wins.
     ...
 
 
-async def race_with_asyncio(jobs: Sequence[Job]) -> Any:
-    tasks = [asyncio.create_task(job()) for job in jobs]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+async def hedged_both_at_once(job: Call, delay: float) -> str:
+    answers: list[str] = []
+    async with anyio.create_task_group() as tg:
+
+        async def attempt() -> None:
+            answers.append(await job())
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(attempt)
+        tg.start_soon(attempt)  # no delay: twice the load on a server that was fine
+    return answers[0]
+
+
+async def hedged_gives_up_on_the_first(job: Call, delay: float) -> str:
+    with anyio.move_on_after(delay):
+        return await job()
+    return await job()  # the first call was cancelled at the delay: a timeout and a retry, not a hedge
+
+
+async def hedged_waits_for_both(job: Call, delay: float) -> str:
+    answers: list[str] = []
+    async with anyio.create_task_group() as tg:
+
+        async def attempt() -> None:
+            answers.append(await job())
+
+        tg.start_soon(attempt)
+        await anyio.sleep(delay)
+        if not answers:
+            tg.start_soon(attempt)
+    return answers[0]  # right answer, but only once the stalled call ended too
+
+
+async def hedged_waits_out_the_delay(job: Call, delay: float) -> str:
+    answers: list[str] = []
+    async with anyio.create_task_group() as tg:
+
+        async def attempt() -> None:
+            answers.append(await job())
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(attempt)
+        with anyio.CancelScope(shield=True):
+            await anyio.sleep(delay)  # shielded: a quick first answer still waits for the whole delay
+        if not answers:
+            tg.start_soon(attempt)
+    return answers[0]
+
+
+async def hedged_with_asyncio(job: Call, delay: float) -> str:
+    first = asyncio.ensure_future(job())
+    done, _ = await asyncio.wait([first], timeout=delay)
+    if done:
+        return first.result()
+    second = asyncio.ensure_future(job())
+    done, pending = await asyncio.wait([first, second], return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    return done.pop().result()
-
-
-async def race_without_cancelling(jobs: Sequence[Job]) -> Any:
-    winner: list[Any] = []
-
-    async def run(job: Job) -> None:
-        result = await job()
-        if not winner:
-            winner.append(result)
-
-    async with anyio.create_task_group() as tg:
-        for job in jobs:
-            tg.start_soon(run, job)
-    return winner[0]
-
-
-async def race_first_in_the_list(jobs: Sequence[Job]) -> Any:
-    results: list[Any] = [None] * len(jobs)
-
-    async def run(index: int, job: Job) -> None:
-        results[index] = await job()
-
-    async with anyio.create_task_group() as tg:
-        for index, job in enumerate(jobs):
-            tg.start_soon(run, index, job)
-    return results[0]
-
-
-async def race_leaving_the_rest_running(jobs: Sequence[Job]) -> Any:
-    tasks = [asyncio.create_task(job()) for job in jobs]
-    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     return done.pop().result()
 
 
@@ -537,18 +560,23 @@ CASES = [
         ],
     ),
     Cases(
-        check_race,
-        right=race_model,
-        stub=race_stub,
+        check_hedged,
+        right=hedged_model,
+        stub=hedged_stub,
         wrong=[
+            Wrong(hedged_both_at_once, "starts both calls at once", "the second call started at once"),
             Wrong(
-                race_with_asyncio, "asyncio.wait: right on asyncio, fails under Trio", "under Trio it raised"
+                hedged_gives_up_on_the_first,
+                "move_on_after(delay), then a second call: the first is cancelled",
+                "move_on_after and fail_after cancel what runs inside them",
             ),
-            Wrong(race_without_cancelling, "waits for every job", "waited for the slowest job"),
-            Wrong(race_first_in_the_list, "returns the first job's result", "the first job in the list"),
+            Wrong(hedged_waits_for_both, "never cancels the other call", "waited for the stalled call"),
             Wrong(
-                race_leaving_the_rest_running, "never cancels the losers", "still running after race returned"
+                hedged_waits_out_the_delay,
+                "waits the whole delay even after an answer",
+                "only when the delay was over",
             ),
+            Wrong(hedged_with_asyncio, "asyncio's wait and tasks: fails under Trio", "Use AnyIO's functions"),
         ],
     ),
 ]
