@@ -23,7 +23,7 @@ from ..examples.charindex import InvertedIndex, shared_index
 from .checking import checker, fail, require, waiting_for
 from .learner_code import read_code
 
-__all__ = ["LONG_LINE", "check_count_found", "check_search_names", "check_shout"]
+__all__ = ["LONG_LINE", "check_count_found_on", "check_search_names", "check_shout"]
 
 LONG_LINE = 20  # exercise 3: characters allowed before the newline
 
@@ -108,7 +108,7 @@ async def check_search_names(search_names: Callable[[httpx.AsyncClient, str], Aw
     return f"{len(queries)} queries answered with the service's names, in its order"
 
 
-# --- exercise 2: a StreamReader client for the TCP protocol ---------------------------------------------
+# --- exercise 2: a TCP client on several connections at once --------------------------------------------
 
 
 @functools.cache
@@ -116,22 +116,55 @@ def _small_index() -> InvertedIndex:
     return InvertedIndex(0x20, 0x3000)  # Latin, Greek, arrows, symbols: built in a blink
 
 
+_QUERY_TIME = 0.1  # what the check's server takes per query
+
+
+class _SlowReader:
+    """The server side's reader: each line it hands the finder comes ``_QUERY_TIME`` late, like a slow search."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    async def readuntil(self, separator: bytes = b"\n") -> bytes:
+        line = await self._reader.readuntil(separator)
+        await asyncio.sleep(_QUERY_TIME)
+        return line
+
+
+@dataclass
+class _Connections:
+    """What the check's server saw: connections opened, open now, and open at once at the most."""
+
+    opened: int = 0
+    open: int = 0
+    most: int = 0
+
+
 @contextlib.asynccontextmanager
-async def _counting_finder() -> AsyncIterator[tuple[int, dict[str, int]]]:
-    """The real TCP finder on a free port, counting connections opened and those still open."""
-    counts = {"opened": 0, "open": 0}
+async def _counting_finder() -> AsyncIterator[tuple[int, _Connections]]:
+    """The real TCP finder on a free port, a little slow per query, counting the connections."""
+    seen = _Connections()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        counts["opened"] += 1
-        counts["open"] += 1
+        seen.opened += 1
+        seen.open += 1
+        seen.most = max(seen.most, seen.open)
         try:
-            await tcp_mojifinder.handle_client(_small_index(), reader, writer, idle_timeout=5.0)
+            await tcp_mojifinder.handle_client(
+                _small_index(),
+                _SlowReader(reader),  # type: ignore[arg-type]
+                writer,
+                idle_timeout=5.0,
+            )
         finally:
-            counts["open"] -= 1
+            seen.open -= 1
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=tcp_mojifinder.MAX_LINE)
     try:
-        yield server.sockets[0].getsockname()[1], counts
+        yield server.sockets[0].getsockname()[1], seen
     finally:
         server.close()
         with contextlib.suppress(TimeoutError):
@@ -139,27 +172,61 @@ async def _counting_finder() -> AsyncIterator[tuple[int, dict[str, int]]]:
                 await server.wait_closed()
 
 
+def _reads_at_once(exc: BaseException) -> bool:
+    """Whether ``exc`` (or one in its group) is a StreamReader's complaint about two readers at once."""
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_reads_at_once(inner) for inner in exc.exceptions)
+    return isinstance(exc, RuntimeError) and "already waiting" in str(exc)
+
+
+CountFoundOn = Callable[[str, int, list[str], int], Awaitable[dict[str, int]]]
+_COUNT_QUERIES = [
+    "rightwards arrow",
+    "zzzz",
+    "greek small letter alpha",
+    "latin capital letter a",
+    "leftwards arrow",
+    "greek capital letter omega",
+    "black star",
+    "white circle",
+    "latin small letter z",
+]
+_CONNECTIONS = 3
+
+
 @checker(
     "Exercise 2",
-    todo="fill in count_found above, then run this cell",
-    time_limit=4.0,
-    hang="count_found to return: does it wait for a line the server never sends (a newline after the "
-    "prompt `?> `, the end of the connection)?",
+    todo="fill in count_found_on above, then run this cell",
+    hang="count_found_on to return: does it wait for a line the server never sends (a newline after the "
+    "prompt `?> `, the end of a connection it keeps open)?",
 )
-async def check_count_found(count_found: Callable[[str, int, list[str]], Awaitable[dict[str, int]]]) -> str:
-    """``count_found(host, port, queries)``: one connection, every query in turn, ``{query: N found}``."""
+async def check_count_found_on(count_found_on: CountFoundOn) -> str:
+    """``count_found_on(host, port, queries, connections)``: that many connections at once, each asking its
+    share of the queries in turn; ``{query: N found}``; every connection closed."""
     require(
-        inspect.iscoroutinefunction(count_found),
-        "count_found must be defined with `async def`: it awaits the stream reader.",
+        inspect.iscoroutinefunction(count_found_on),
+        "count_found_on must be defined with `async def`: it awaits the stream readers.",
     )
-    queries = ["rightwards arrow", "zzzz", "greek small letter alpha", "latin capital letter a"]
+    queries = list(_COUNT_QUERIES)
     expected = {q: len(_small_index().search(q)) for q in queries}
-    async with _counting_finder() as (port, counts):
-        result = await count_found("127.0.0.1", port, list(queries))
+    async with _counting_finder() as (port, seen):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            result = await count_found_on("127.0.0.1", port, list(queries), _CONNECTIONS)
+        except Exception as exc:
+            if not _reads_at_once(exc):
+                raise
+            fail(
+                "two tasks read from one connection at the same time: its reader serves one reader at a time, "
+                "and the answers would get mixed up anyway. Give each connection to one task, which sends "
+                "that connection's queries one after another."
+            )
+        took = loop.time() - started
         if inspect.isawaitable(result):
             _drop(result)
-            fail("count_found returned something still to await: did you forget an `await`?")
-        require(result is not None, "count_found returned None: return a dict of query -> number found.")
+            fail("count_found_on returned something still to await: did you forget an `await`?")
+        require(result is not None, "count_found_on returned None: return a dict of query -> number found.")
         require(
             isinstance(result, dict), f"return a dict of query -> number found, not {type(result).__name__}."
         )
@@ -175,18 +242,33 @@ async def check_count_found(count_found: Callable[[str, int, list[str]], Awaitab
                 got == want, f"{query!r}: the server found {want}, you said {got}: read the N in 'N found'."
             )
         require(
-            counts["opened"] == 1,
-            f"you opened {counts['opened']} connections: open one, before the loop, and send every query on it.",
+            seen.opened <= _CONNECTIONS,
+            f"you opened {seen.opened} connections for connections={_CONNECTIONS}: open that many, and "
+            "send each one several queries, in turn.",
+        )
+        require(
+            seen.opened == _CONNECTIONS,
+            f"you opened {seen.opened} connection(s) for connections={_CONNECTIONS}: open all of them, and "
+            "share the queries among them.",
+        )
+        require(
+            seen.most == _CONNECTIONS and took < 0.6 * len(queries) * _QUERY_TIME,
+            f"the {_CONNECTIONS} connections took turns: the whole took as long as the queries one after "
+            "another. Run one task per connection, all at once (a TaskGroup), each asking its share in turn.",
         )
         for _ in range(20):  # the server notices the close a moment later
-            if counts["open"] == 0:
+            if seen.open == 0:
                 break
             await asyncio.sleep(0.02)
         require(
-            counts["open"] == 0,
-            "the connection is still open: close it when you are done (writer.close(); await writer.wait_closed()).",
+            seen.open == 0,
+            f"{seen.open} connection(s) still open: close each one when its queries are done "
+            "(writer.close(); await writer.wait_closed()).",
         )
-    return f"{len(queries)} queries over one connection, every count right, the connection closed"
+    return (
+        f"{len(queries)} queries over {_CONNECTIONS} connections at once, every count right, every connection "
+        "closed"
+    )
 
 
 # --- exercise 3: a handler that enforces a limit ---------------------------------------------------------

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from support.exercises.async_servers import LONG_LINE, check_count_found, check_search_names, check_shout
+from support.exercises.async_servers import LONG_LINE, check_count_found_on, check_search_names, check_shout
 
 from . import Cases, Wrong
 
@@ -77,76 +77,130 @@ async def own_client_never_closed(client: httpx.AsyncClient, query: str) -> list
 # --- exercise 2 ---------------------------------------------------------------------------------------------
 
 
-async def count_found(host: str, port: int, queries: list[str]) -> dict[str, int]:
+async def _ask_in_turn(host: str, port: int, queries: list[str], counts: dict[str, int]) -> None:
+    """One connection, its queries one after another, as the lesson's `session` does."""
     reader, writer = await asyncio.open_connection(host, port)
-    counts = {}
     try:
         await reader.readuntil(b"?> ")
         for query in queries:
             writer.write(query.encode() + b"\n")
             await writer.drain()
-            while True:
-                line = (await reader.readline()).decode().strip()
-                if line.endswith(" found"):
-                    counts[query] = int(line.split()[-2])
-                    break
+            while not (line := (await reader.readline()).decode().strip()).endswith(" found"):
+                pass
+            counts[query] = int(line.split()[-2])
             await reader.readuntil(b"?> ")
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def count_found_on(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with asyncio.TaskGroup() as tg:
+        for first in range(connections):
+            tg.create_task(_ask_in_turn(host, port, queries[first::connections], counts))
+    return counts
+
+
+async def count_found_on_stub(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
+    # Your code here: `connections` connections at once, each sending its share of the queries in turn.
+    ...
+
+
+async def one_connection_per_query(
+    host: str, port: int, queries: list[str], connections: int
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with asyncio.TaskGroup() as tg:
+        for query in queries:  # a connection for every query: the limit is ignored
+            tg.create_task(_ask_in_turn(host, port, [query], counts))
+    return counts
+
+
+async def one_connection_for_all(
+    host: str, port: int, queries: list[str], connections: int
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    await _ask_in_turn(host, port, queries, counts)  # the lesson's session, as it was
+    return counts
+
+
+async def connections_in_turn(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for first in range(connections):  # three connections, but each waits for the one before
+        await _ask_in_turn(host, port, queries[first::connections], counts)
+    return counts
+
+
+async def shares_one_connection(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
+    reader, writer = await asyncio.open_connection(host, port)
+    counts: dict[str, int] = {}
+    await reader.readuntil(b"?> ")
+
+    async def ask(query: str) -> None:  # several of these read the one reader at the same time
+        writer.write(query.encode() + b"\n")
+        await writer.drain()
+        while not (line := (await reader.readline()).decode().strip()).endswith(" found"):
+            pass
+        counts[query] = int(line.split()[-2])
+
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for query in queries:
+                tg.create_task(ask(query))
     finally:
         writer.close()
         await writer.wait_closed()
     return counts
 
 
-async def count_found_stub(host: str, port: int, queries: list[str]) -> dict[str, int]:
-    # Your code here: one connection, then for each query: send it, read up to the status line.
-    ...
+async def never_closes(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
 
+    async def ask_in_turn(share: list[str]) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        await reader.readuntil(b"?> ")
+        for query in share:
+            writer.write(query.encode() + b"\n")
+            await writer.drain()
+            while not (line := (await reader.readline()).decode().strip()).endswith(" found"):
+                pass
+            counts[query] = int(line.split()[-2])
+            await reader.readuntil(b"?> ")
+        # writer is dropped here; CPython would close it when collected: the check must not count on that
 
-async def one_connection_per_query(host: str, port: int, queries: list[str]) -> dict[str, int]:
-    counts = {}
-    for query in queries:
-        counts.update(await count_found(host, port, [query]))
+    async with asyncio.TaskGroup() as tg:
+        for first in range(connections):
+            tg.create_task(ask_in_turn(queries[first::connections]))
     return counts
 
 
-async def counts_every_line(host: str, port: int, queries: list[str]) -> dict[str, int]:
-    reader, writer = await asyncio.open_connection(host, port)
-    counts = {}
-    await reader.readuntil(b"?> ")
-    for query in queries:
-        writer.write(query.encode() + b"\n")
-        await writer.drain()
-        n = 0
-        while True:
-            n += 1
-            if (await reader.readline()).decode().strip().endswith(" found"):
-                break
-        counts[query] = n
+async def counts_every_line(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+
+    async def ask_in_turn(share: list[str]) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
         await reader.readuntil(b"?> ")
-    writer.close()
-    await writer.wait_closed()
+        for query in share:
+            writer.write(query.encode() + b"\n")
+            await writer.drain()
+            n = 0
+            while True:
+                n += 1  # the status line is counted too
+                if (await reader.readline()).decode().strip().endswith(" found"):
+                    break
+            counts[query] = n
+            await reader.readuntil(b"?> ")
+        writer.close()
+        await writer.wait_closed()
+
+    async with asyncio.TaskGroup() as tg:
+        for first in range(connections):
+            tg.create_task(ask_in_turn(queries[first::connections]))
     return counts
 
 
-async def never_closes(host: str, port: int, queries: list[str]) -> dict[str, int]:
-    reader, writer = await asyncio.open_connection(host, port)
-    counts = {}
-    await reader.readuntil(b"?> ")
-    for query in queries:
-        writer.write(query.encode() + b"\n")
-        await writer.drain()
-        while True:
-            line = (await reader.readline()).decode().strip()
-            if line.endswith(" found"):
-                counts[query] = int(line.split()[-2])
-                break
-        await reader.readuntil(b"?> ")
-    return (
-        counts  # writer is dropped here; CPython would close it when collected, the check must not count that
-    )
-
-
-async def blocking_socket(host: str, port: int, queries: list[str]) -> dict[str, int]:
+async def blocking_socket(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
     import socket
 
     counts = {}
@@ -161,31 +215,37 @@ async def blocking_socket(host: str, port: int, queries: list[str]) -> dict[str,
     return counts
 
 
-async def forgets_the_newline(host: str, port: int, queries: list[str]) -> dict[str, int]:
-    reader, writer = await asyncio.open_connection(host, port)
-    counts = {}
-    try:
-        await reader.readuntil(b"?> ")
-        for query in queries:
-            writer.write(query.encode())  # no newline: the server waits for the end of the line
-            await writer.drain()
-            while not (line := (await reader.readline()).decode().strip()).endswith(" found"):
-                pass
-            counts[query] = int(line.split()[-2])
+async def forgets_the_newline(host: str, port: int, queries: list[str], connections: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+
+    async def ask_in_turn(share: list[str]) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
             await reader.readuntil(b"?> ")
-    finally:
-        writer.close()
-        await writer.wait_closed()
+            for query in share:
+                writer.write(query.encode())  # no newline: the server waits for the end of the line
+                await writer.drain()
+                while not (line := (await reader.readline()).decode().strip()).endswith(" found"):
+                    pass
+                counts[query] = int(line.split()[-2])
+                await reader.readuntil(b"?> ")
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async with asyncio.TaskGroup() as tg:
+        for first in range(connections):
+            tg.create_task(ask_in_turn(queries[first::connections]))
     return counts
 
 
-async def returns_list(host: str, port: int, queries: list[str]) -> list[int]:
-    found = await count_found(host, port, queries)
+async def returns_list(host: str, port: int, queries: list[str], connections: int) -> list[int]:
+    found = await count_found_on(host, port, queries, connections)
     return [found[q] for q in queries]
 
 
-async def count_as_text(host: str, port: int, queries: list[str]) -> dict[str, str]:
-    found = await count_found(host, port, queries)
+async def count_as_text(host: str, port: int, queries: list[str], connections: int) -> dict[str, str]:
+    found = await count_found_on(host, port, queries, connections)
     return {q: str(n) for q, n in found.items()}
 
 
@@ -326,17 +386,24 @@ CASES = [
         ],
     ),
     Cases(
-        check_count_found,
-        right=count_found,
-        stub=count_found_stub,
+        check_count_found_on,
+        right=count_found_on,
+        stub=count_found_on_stub,
         wrong=[
-            Wrong(one_connection_per_query, "opens a connection for each query", "open one, before the loop"),
+            Wrong(one_connection_per_query, "a connection for each query", "you opened 9 connections"),
+            Wrong(one_connection_for_all, "one connection for every query", "open all of them"),
+            Wrong(connections_in_turn, "three connections, one after another", "took turns"),
+            Wrong(
+                shares_one_connection,
+                "several tasks read one connection",
+                "two tasks read from one connection",
+            ),
+            Wrong(never_closes, "never closes its connections", "still open"),
             Wrong(counts_every_line, "counts the status line as a character", "one too many"),
-            Wrong(never_closes, "never closes the connection", "still open"),
-            Wrong(returns_list, "returns a list of counts", "not list"),
-            Wrong(count_as_text, "returns the counts as text", "as an int"),
             Wrong(blocking_socket, "a blocking socket in the coroutine", "`socket.create_connection` in it"),
             Wrong(forgets_the_newline, "sends each query without its newline", "a newline after the prompt"),
+            Wrong(returns_list, "returns a list of counts", "not list"),
+            Wrong(count_as_text, "returns the counts as text", "as an int"),
         ],
     ),
     Cases(
