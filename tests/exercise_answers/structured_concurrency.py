@@ -342,6 +342,13 @@ async def sort_failures_gather_raising_bugs(jobs: Sequence[Job]) -> dict[str, in
     }
 
 
+async def sort_failures_catches_nothing(jobs: Sequence[Job]) -> dict[str, int]:
+    async with asyncio.TaskGroup() as tg:  # no except at all: the group's errors come out whole
+        for job in jobs:
+            tg.create_task(job())
+    return {"slow": 0, "down": 0}
+
+
 async def sort_failures_star_exception(jobs: Sequence[Job]) -> dict[str, int]:
     counts = {"slow": 0, "down": 0}
     try:
@@ -557,6 +564,11 @@ CASES = [
                 "the exercise asks for one `async with asyncio.TaskGroup() as tg:`, not `asyncio.gather`",
             ),
             Wrong(sort_failures_star_exception, "except* Exception", "`except* Exception:` at line"),
+            Wrong(
+                sort_failures_catches_nothing,
+                "no except at all (and no plain except TimeoutError to blame)",
+                "in a group. Use `except* TimeoutError`",
+            ),
         ],
     ),
     Cases(
