@@ -7,9 +7,12 @@ import json
 import pstats
 import time
 
+import pytest
+
 from support import cpu_time
 
 
+@pytest.mark.alone  # a CPU share: under make test, the other workers would hold the CPUs
 def test_usage_tells_waiting_from_computing() -> None:
     with cpu_time.usage() as waiting:
         time.sleep(0.1)

@@ -59,6 +59,7 @@ def _fastest_call(work: BusyWork, tries: int = 3) -> float:
     return min(times)
 
 
+@pytest.mark.alone  # times a busy loop: under make test, the other workers would hold the CPUs
 def test_busy_work_takes_its_time_and_counts_calls() -> None:
     short, long = BusyWork(0.002), BusyWork(0.02)
     assert short("if.dev") == BusyWork.digest("if.dev")
