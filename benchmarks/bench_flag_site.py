@@ -63,7 +63,7 @@ def figures(results: Path = RESULTS) -> list[Figure]:
     out = [
         Figure(
             key=f"flag_site.n{row['n']}_vs_bare",
-            label=f"site ÷ bare asyncio server, N = {row['n']:,}",
+            label=f"site ÷ bare server, N = {row['n']:,}",
             value=float(row["ratio"]),
             tolerance=TOLERANCE,
             limit=float(report.get("goal", GOAL)),

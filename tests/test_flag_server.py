@@ -767,3 +767,63 @@ def test_the_protocol_overrides_only_what_uvicorn_still_has() -> None:
     public = {name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_")}
     assert public == set(asgi_server.OVERRIDDEN)
     assert all(callable(getattr(HttpToolsProtocol, name, None)) for name in asgi_server.OVERRIDDEN)
+
+
+class _Transport(asyncio.Transport):
+    """Just enough transport for a protocol to serve one request: it keeps what is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"sockname": ("127.0.0.1", 80), "peername": ("127.0.0.1", 5555)}.get(name, default)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+async def test_a_closed_connection_leaves_no_reference_cycle() -> None:
+    # A cycle through the protocol would keep each connection's objects until the cycle collector ran: with
+    # thousands of connections a burst, that is memory and full collections the server pays for.
+    import gc
+    import weakref
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        assert asgi_server.ABORT in scope["extensions"]  # type: ignore[operator]
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+    config = uvicorn.Config(app, http=asgi_server._protocol_class(), lifespan="off", log_level="warning")
+    config.load()
+    gc.disable()
+    try:
+        protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={})
+        transport = _Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for _ in range(20):  # the app's task runs on the loop
+            await asyncio.sleep(0)
+        assert transport.closed and b"".join(transport.written).startswith(b"HTTP/1.1 200 OK")
+        protocol.connection_lost(None)
+        gone = weakref.ref(protocol)
+        del protocol
+        assert gone() is None, "the protocol outlived its connection: it is part of a reference cycle"
+    finally:
+        gc.enable()
