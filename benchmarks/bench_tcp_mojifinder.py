@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a pl
 
 from support.examples import tcp_mojifinder  # noqa: E402
 from support.examples.charindex import InvertedIndex  # noqa: E402
+from support.examples.tcp_mojifinder_hardened import ask  # noqa: E402
 from support.lab import services  # noqa: E402
 from support.open_files import raise_open_file_limit  # noqa: E402
 from support.timing import percentile  # noqa: E402
@@ -75,7 +76,7 @@ def figures(results: Path = RESULTS) -> list[Figure]:
 async def timed_ask(host: str, port: int, query: str, expected: int) -> float:
     """One client's latency in seconds; raises when the answer is not the expected number of characters."""
     start = time.perf_counter()
-    lines = await tcp_mojifinder.ask(host, port, query)
+    lines = await ask(host, port, query)
     latency = time.perf_counter() - start
     if len(lines) != expected + 1 or not lines[-1].endswith(f" {expected} found"):
         raise ValueError(f"expected {expected} characters, got {lines[-1]!r}")

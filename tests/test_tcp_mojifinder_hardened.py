@@ -1,4 +1,4 @@
-"""The TCP character finder: its protocol, and real sockets that misbehave while the server keeps serving."""
+"""The hardened TCP character finder: its protocol, and real sockets that misbehave while it keeps serving."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from support.examples import tcp_mojifinder
+from support.examples import tcp_mojifinder_hardened as hardened
 from support.examples.charindex import InvertedIndex, format_results
-from support.examples.tcp_mojifinder import PROMPT, ask, status_line
+from support.examples.tcp_mojifinder_hardened import PROMPT, ask, status_line
 from support.lab import services
 
 MAX_LINE = 64
@@ -44,7 +44,7 @@ async def server(index: InvertedIndex, caplog: pytest.LogCaptureFixture) -> Asyn
     stop = asyncio.Event()
     caplog.set_level(logging.WARNING, logger="asyncio")
     task = asyncio.create_task(
-        tcp_mojifinder.serve(
+        hardened.serve(
             "127.0.0.1",
             0,
             index=index,
@@ -261,9 +261,7 @@ async def test_many_clients_at_once_each_get_their_answer(server: Running, index
 async def test_stopping_the_server_closes_its_clients(index: InvertedIndex) -> None:
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
-    task = asyncio.create_task(
-        tcp_mojifinder.serve("127.0.0.1", 0, index=index, ready=ready.set_result, stop=stop)
-    )
+    task = asyncio.create_task(hardened.serve("127.0.0.1", 0, index=index, ready=ready.set_result, stop=stop))
     port = int((await ready).rsplit(":", 1)[1])
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     assert await reader.readuntil(PROMPT) == PROMPT
@@ -289,7 +287,7 @@ async def test_ask_raises_on_an_error_reply(server: Running) -> None:
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "support.examples.tcp_mojifinder", *args],
+        [sys.executable, "-m", "support.examples.tcp_mojifinder_hardened", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -322,10 +320,10 @@ def test_a_taken_port_exits_1() -> None:
 
 
 async def test_the_background_service_answers_and_stops_with_status_0() -> None:
-    service = tcp_mojifinder.start(idle_timeout=30)
+    service = hardened.start(idle_timeout=30)
     try:
         assert service.url.startswith("tcp://127.0.0.1:")
-        assert tcp_mojifinder.start(idle_timeout=30) is service, "the same options give the same server"
+        assert hardened.start(idle_timeout=30) is service, "the same options give the same server"
         lines = await ask(service.host, service.port, "cat face")
         assert chr(0x1F431) in {line.split("\t")[1] for line in lines[:-1]}
         assert lines[-1].endswith(f" {len(lines) - 1} found")
@@ -336,6 +334,6 @@ async def test_the_background_service_answers_and_stops_with_status_0() -> None:
 
 def test_start_refuses_bad_options_before_starting() -> None:
     with pytest.raises(ValueError):
-        tcp_mojifinder.start(idle_timeout=0)
+        hardened.start(idle_timeout=0)
     with pytest.raises(ValueError):
-        tcp_mojifinder.start(max_line=0)
+        hardened.start(max_line=0)

@@ -1,29 +1,26 @@
-"""The character finder as a plain TCP server: type words, get characters, over asyncio streams.
+"""The TCP character finder, hardened: the second step after :mod:`support.examples.tcp_mojifinder`.
 
-``asyncio.start_server`` calls :func:`handle_client` once per connection, each in its own task, with a
-``StreamReader`` and a ``StreamWriter``. The protocol is line-based, for ``nc`` or ``telnet``:
+Same protocol, same answers: the prompt ``?> ``, one line per character found (``U+1F431<TAB>🐱<TAB>CAT
+FACE``) in code point order, a status line ending in ``N found``, the prompt again. What this version adds is
+what a server owes its other clients when one misbehaves. Lesson 05 shows each symptom on the taught version
+first, live:
 
-- the server sends the prompt ``?> ``;
-- the client sends a query ending in a newline;
-- the server answers one line per character found (``U+1F431<TAB>🐱<TAB>CAT FACE``), sorted by code point,
-  then a status line ending in ``N found``, then the prompt again. A blank line just gets the prompt.
+- a control character (an arrow key in ``nc``) or bytes that are not UTF-8: the taught version ends the
+  session; this one answers ``error: ...`` and the session goes on;
+- a line longer than the stream's limit: the taught version's ``readline()`` raises, its task dies and asyncio
+  logs the error; this one takes at most ``--max-line`` bytes per line, answers ``error: ...``, reads and drops
+  the rest of the line without storing it, and the session goes on;
+- a client that stays silent, or stops reading its answer: the taught version waits for it for ever, holding a
+  task and a file descriptor; this one says ``bye: ...`` after ``--idle-timeout`` seconds and closes;
+- a client that vanishes mid-answer (a reset): the taught version's task dies with an error in the log; this
+  one closes that connection, quietly, with a line in the ``--verbose`` log;
+- a very large answer: written in batches, each drained, so one client's answer never fills memory.
 
-The session lasts until the client closes it. Unlike the chapter's version, this one answers an empty result
-with ``0 found`` and keeps going after a stray control character (an arrow key in ``nc`` sends one), and it
-copes with clients that misbehave, each with one line that says why:
+Every error of one client's connection ends that connection only; when the server stops it closes every client.
 
-- bytes that are not UTF-8, or control characters: ``error: ...``, and the session goes on;
-- a line longer than ``--max-line`` bytes: ``error: ...``; the rest of that line is read and dropped, never
-  stored, and the session goes on;
-- a client silent for ``--idle-timeout`` seconds, or one that stops reading its answer for that long:
-  ``bye: ...``, then the connection is closed;
-- a client that vanishes mid-answer: its connection is closed, quietly.
-
-Whatever one client does, the others are served: each lives in its own task, and every error of one client's
-connection ends that connection only.
-
-Run it: ``python -m support.examples.tcp_mojifinder [--port 2323]``, then ``nc 127.0.0.1 2323`` in another
-terminal. It stops (status 0) on Ctrl-C or SIGTERM; status 1 when it cannot listen, 2 on a usage error.
+Run it: ``python -m support.examples.tcp_mojifinder_hardened [--port 2323] [--idle-timeout S] [--max-line B]``,
+then ``nc 127.0.0.1 2323``. It stops (status 0) on Ctrl-C or SIGTERM; status 1 when it cannot listen, 2 on a
+usage error.
 """
 
 from __future__ import annotations
@@ -38,6 +35,7 @@ from collections.abc import Callable
 
 from support import cli
 from support.examples.charindex import InvertedIndex, format_results, shared_index
+from support.examples.tcp_mojifinder import BACKLOG, CRLF, PROMPT, status_line
 from support.lab import services
 from support.lab.services import Service
 from support.open_files import raise_open_file_limit
@@ -55,20 +53,12 @@ __all__ = [
     "status_line",
 ]
 
-DEFAULT_PORT = 2323  # the chapter's: telnet's 23 with 23 in front, and unprivileged
-PROMPT = b"?> "
-CRLF = b"\r\n"
+DEFAULT_PORT = 2323  # the chapter's: telnet's 23, twice, and above 1023 so no privilege is needed
 MAX_LINE = 1024  # bytes in a query line; the longest character name has under 100
 IDLE_TIMEOUT = 60.0  # seconds a client may stay silent, or leave its answer unread
 _BATCH = 256  # result lines written between two drains: one client's answer never fills memory
-_BACKLOG = 2048  # a burst of 1,000 connects must queue in the kernel, not be refused
 
 Log = Callable[[str], None]
-
-
-def status_line(count: int) -> bytes:
-    """The line that ends every answer, e.g. ``b"──────────── 10 found\\r\\n"``."""
-    return f"{'─' * 12} {count} found".encode() + CRLF
 
 
 class _LineTooLong(Exception):
@@ -214,7 +204,7 @@ async def serve(
         finally:
             clients.pop(task, None)
 
-    server = await asyncio.start_server(connected, host, port, limit=max_line, backlog=_BACKLOG)
+    server = await asyncio.start_server(connected, host, port, limit=max_line, backlog=BACKLOG)
     try:
         bound_host, bound_port = server.sockets[0].getsockname()[:2]
         if ready is not None:
@@ -268,8 +258,8 @@ async def ask(host: str, port: int, query: str) -> list[str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m support.examples.tcp_mojifinder",
-        description="Find Unicode characters by name over plain TCP (try: nc 127.0.0.1 2323).",
+        prog="python -m support.examples.tcp_mojifinder_hardened",
+        description="The TCP character finder, hardened against clients that misbehave (try: nc 127.0.0.1 2323).",
         epilog="exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen, 2 on a usage error",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
@@ -333,13 +323,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(run())
     except OSError as exc:  # the port is taken, or the address is not ours
-        print(f"tcp_mojifinder: cannot listen on {host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"tcp_mojifinder_hardened: cannot listen on {host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
 
 def start(
-    *, idle_timeout: float | None = None, max_line: int | None = None, verbose: bool = False
+    *,
+    idle_timeout: float | None = None,
+    max_line: int | None = None,
+    verbose: bool = False,
+    private: bool = False,
 ) -> Service:
     """Run the server in the background on a free port (once per set of options) and return it."""
     args: list[str] = []
@@ -349,8 +346,13 @@ def start(
         args += ["--max-line", str(cli.positive_int(max_line))]
     if verbose:
         args.append("--verbose")
-    return services.start("support.examples.tcp_mojifinder", *args)
+    return services.start("support.examples.tcp_mojifinder_hardened", *args, private=private)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a Ctrl-C outside the work, e.g. while the server stops
+        status = cli.INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C, as Python exits, changes nothing
+    sys.exit(status)

@@ -88,6 +88,20 @@ BREAKAGES = {
         "    return resolver\n",
         ("tests/test_dns_server.py",),
     ),
+    # Issue 20, item 5: a server that stops must close its clients (since Python 3.12 a cancelled
+    # serve_forever() waits for them to leave; 3.11 leaves them connected to a server that no longer listens).
+    "tcp_mojifinder.supervisor leaving its clients open when it stops": Breakage(
+        "support/examples/tcp_mojifinder.py",
+        "        for writer in clients:  # <6>\n            writer.transport.abort()\n",
+        "",
+        ("tests/test_tcp_mojifinder.py",),
+    ),
+    "tcp_mojifinder_hardened.serve leaving its clients open when it stops": Breakage(
+        "support/examples/tcp_mojifinder_hardened.py",
+        "        for writer in list(clients.values()):\n            writer.close()\n",
+        "",
+        ("tests/test_tcp_mojifinder_hardened.py",),
+    ),
     "format_ratio accepts NaN": Breakage(
         "support/timing.py",
         "if not (math.isfinite(ratio) and ratio >= 0):",
