@@ -141,8 +141,12 @@ def main(argv: list[str]) -> int:
     for name in chosen:
         failed = failing_tests(BREAKAGES[name])
         unguarded += not failed
-        shown = failed[0].split("::", 1)[-1] + (f" (+{len(failed) - 1})" if len(failed) > 1 else "")
-        print(f"{name:45} {shown if failed else 'NO TEST FAILS'}", flush=True)
+        shown = (
+            failed[0].split("::", 1)[-1] + (f" (+{len(failed) - 1})" if len(failed) > 1 else "")
+            if failed
+            else ""
+        )
+        print(f"{name:45} {shown or 'NO TEST FAILS'}", flush=True)
     return 1 if unguarded else 0
 
 
