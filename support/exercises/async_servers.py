@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from ..examples import tcp_mojifinder, web_mojifinder
+from ..examples import tcp_mojifinder_hardened as tcp_mojifinder
+from ..examples import web_mojifinder
 from ..examples.charindex import InvertedIndex, shared_index
 from .checking import checker, fail, require, waiting_for
 from .learner_code import read_code
