@@ -198,6 +198,7 @@ _CONNECTIONS = 3
 @checker(
     "Exercise 2",
     todo="fill in count_found_on above, then run this cell",
+    time_limit=3.0,
     hang="count_found_on to return: does it wait for a line the server never sends (a newline after the "
     "prompt `?> `, the end of a connection it keeps open)?",
 )

@@ -32,11 +32,13 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import gc
 import inspect
 import linecache
 import textwrap
 import time
 import traceback
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -184,6 +186,23 @@ def describe_error(exc: BaseException) -> str:
     if len(leaves) > 1:
         text += f" (and {len(leaves) - 1} more error{'s' if len(leaves) > 2 else ''} in the group)"
     return text
+
+
+def _let_go(exc: BaseException) -> None:
+    """Free what the frames of a judged error hold, now, quietly.
+
+    The learner's frames keep their locals alive as long as the error is: a list of coroutines handed to
+    gather the wrong way, say. Freed later, in some other cell, each would print "coroutine ... was never
+    awaited" under a verdict that has already said what went wrong.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+        for error in [exc, *_leaves(exc)]:
+            traceback.clear_frames(error.__traceback__)
+            context = error.__context__
+            if context is not None:
+                traceback.clear_frames(context.__traceback__)
+        gc.collect(1)
 
 
 def _raised_by_learner(exc: BaseException) -> bool:
@@ -352,10 +371,13 @@ class Checker:
 
     def _judge(self, exc: Exception) -> Verdict:
         if isinstance(exc, ExerciseFailed):
-            return Verdict(self.exercise, "failed", str(exc))
-        if _raised_by_learner(exc):
-            return Verdict(self.exercise, "failed", f"your code raised {describe_error(exc)}")
-        raise exc  # a fault in the checker itself: show it in full, it is ours to fix
+            verdict = Verdict(self.exercise, "failed", str(exc))
+        elif _raised_by_learner(exc):
+            verdict = Verdict(self.exercise, "failed", f"your code raised {describe_error(exc)}")
+        else:
+            raise exc  # a fault in the checker itself: show it in full, it is ours to fix
+        _let_go(exc)
+        return verdict
 
     def _overtime(self, run: _Run, answers: tuple[Any, ...], *, refused: bool, blocked: bool) -> Verdict:
         hint = _overtime_hint(run, _read_answers(answers), refused, blocked)

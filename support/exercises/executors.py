@@ -101,8 +101,8 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
     names = list(_LOOKUP_SECONDS)
     library = _BlockingLibrary()
     before = asyncio.all_tasks()
-    with Stopwatch() as watch:
-        async with watching() as seen, Heartbeat() as beat:
+    async with watching() as seen, Heartbeat() as beat:
+        with Stopwatch() as watch:
             try:
                 answers = await lookup_all(list(names), library.lookup)
             except TypeError as exc:

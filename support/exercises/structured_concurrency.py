@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -558,8 +559,10 @@ async def check_hedged(hedged: Hedged) -> str:
     except trio.TooSlowError:
         fail("under Trio, hedged was still running after 2 s: does it wait for something only asyncio does?")
     except Exception as exc:
+        described = describe_error(exc)
+        traceback.clear_frames(exc.__traceback__)  # its frames hold the job's coroutine: free it here
         fail(
-            f"hedged works under asyncio, but under Trio it raised {describe_error(exc)}. Use AnyIO's "
+            f"hedged works under asyncio, but under Trio it raised {described}. Use AnyIO's "
             "functions (anyio.create_task_group, anyio.sleep), not asyncio's, and it runs on both."
         )
     require(result == "answer 2", f"under Trio, hedged returned {result!r} instead of 'answer 2'.")

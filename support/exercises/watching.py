@@ -190,7 +190,9 @@ async def watching(every: float = 0.005) -> AsyncIterator[Seen]:
             async with seen.beat:
                 yield seen
             seen.elapsed = time.perf_counter() - started
-            gc.collect()  # a dropped coroutine that sits in a reference cycle warns now, not in a later cell
+            gc.collect(
+                1
+            )  # a dropped coroutine caught in a fresh reference cycle warns now, not in a later cell
         seen.never_awaited = [str(w.message) for w in caught if "was never awaited" in str(w.message)]
         for warning in caught:
             if "was never awaited" not in str(warning.message):
