@@ -67,6 +67,10 @@ async def test_a_crawl_finds_every_reachable_page_and_follows_nothing_off_the_si
     result = await crawl(plain.url + "/", workers=6)
     assert asyncio.all_tasks() - before == set(), "every worker has ended"
     assert result.finished and result.found == len(result.pages)
+    assert all(on_site(url, plain.url + "/") for url in result.pages), (
+        "no URL of another site was ever queued"
+    )
+    assert len(result.pages) == len(site.reachable()) + len(site.broken())
     statuses = {url.removeprefix(plain.url): page.status for url, page in result.pages.items()}
     assert {path for path, status in statuses.items() if status == Status.OK} == site.reachable()
     assert {path for path, status in statuses.items() if status == Status.NOT_FOUND} == site.broken()
