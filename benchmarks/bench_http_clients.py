@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a pl
 
 from support import plots  # noqa: E402
 from support.lab import flag_server, services  # noqa: E402
+from support.open_files import raise_open_file_limit  # noqa: E402
 from support.timing import format_duration, format_ratio  # noqa: E402
 from support.workbook import client_bench, reports  # noqa: E402
 from support.workbook.bench_report import Figure  # noqa: E402
 from support.workbook.client_bench import KINDS, Result  # noqa: E402
-from support.workbook.open_files import raise_open_file_limit  # noqa: E402
 
 __all__ = ["figures", "main", "print_table"]
 

@@ -222,6 +222,7 @@ def timeline_chart(
     xlabel: str = "seconds since start",
     rows: Literal["span", "name"] = "span",
     xmax: float | None = None,
+    what: str = "tasks",
 ) -> Figure:
     """A Gantt chart: one row per span from its start to its end, coloured by status.
 
@@ -229,12 +230,13 @@ def timeline_chart(
     in several slices. Beyond ``max_rows`` rows the spans are packed into lanes (a new lane only when every
     lane is busy), so hundreds of requests still fit in a column. ``xmax`` fixes the time axis, so that
     charts meant to be compared share one scale (or draw them together with :func:`timelines_chart`).
+    ``what`` names the spans on the lanes' axis label ("120 requests in 10 lanes").
     """
     if not spans:
         raise ValueError("timeline_chart needs at least one span")
     n_rows = len(_row_names(spans, rows)) if rows == "name" else len(spans)
     fig, ax = _figure(min(1.0 + 0.22 * min(n_rows, max_rows + 1), 7.0))
-    _draw_timeline(ax, spans, max_rows=max_rows, rows=rows)
+    _draw_timeline(ax, spans, max_rows=max_rows, rows=rows, what=what)
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     if xmax is not None:
@@ -249,10 +251,12 @@ def timelines_chart(
     max_rows: int = 40,
     xlabel: str = "seconds since start",
     rows: Literal["span", "name"] = "span",
+    what: str = "tasks",
 ) -> Figure:
     """Several timelines stacked on one time axis: the way to compare them, since the scale is shared.
 
     Drawn apart, a 2.5 s staircase and a 0.25 s block each fill their own width and look the same size.
+    ``what`` names the spans, as in :func:`timeline_chart`.
     """
     if not panels or not all(panels.values()):
         raise ValueError("timelines_chart needs at least one panel, and spans in every panel")
@@ -272,7 +276,7 @@ def timelines_chart(
     )
     for ax, (name, spans) in zip(axes[:, 0], panels.items(), strict=True):
         ax.spines[["top", "right"]].set_visible(False)
-        _draw_timeline(ax, spans, max_rows=max_rows, rows=rows)
+        _draw_timeline(ax, spans, max_rows=max_rows, rows=rows, what=what)
         ax.set_title(name, loc="left", fontsize=10)
     axes[-1, 0].set_xlabel(xlabel)
     axes[0, 0].set_xlim(0, max(s.end for spans in panels.values() for s in spans) * 1.02)
@@ -306,7 +310,7 @@ def _row_names(spans: Sequence[Span], rows: str) -> list[str]:
     return names
 
 
-def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str) -> None:
+def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str, what: str = "tasks") -> None:
     ordered = sorted(spans, key=lambda s: (s.start, s.name))
     if rows == "name":
         names = _row_names(ordered, rows)
@@ -337,7 +341,7 @@ def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str)
     if rows == "name" or len(ordered) <= max_rows:
         ax.set_yticks(range(n_lanes), labels, fontsize=8)
     else:
-        ax.set_ylabel(f"{len(ordered)} tasks in {n_lanes} lanes")
+        ax.set_ylabel(f"{len(ordered)} {what} in {n_lanes} lanes")
         ax.set_yticks([])
     ax.set_ylim(n_lanes - 0.5, -0.5)  # first row on top
     statuses = sorted({s.status for s in ordered})

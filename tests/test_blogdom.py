@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import keyword
 import logging
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,80 +16,83 @@ from pathlib import Path
 
 import pytest
 
-from support.examples import blogdom, cli
+from support import cli
+from support.examples import blogdom
 from support.lab import dns_server, services
 from support.lab.dns_server import Result
 from support.lab.services import Service
-from support.timing import Stopwatch, Timeline
+from support.timing import Stopwatch
 
 REPO = Path(__file__).resolve().parent.parent
-DELAY = 0.05  # fixed: sequential takes about 18 x DELAY, concurrent about one DELAY
+PROG = "python -m support.examples.blogdom"
+RANGE, SEED = (0.02, 0.6), 29  # seeded per-name delays: the order of the answers is known in advance
+DOMAINS = [f"{kw}.dev".lower() for kw in keyword.kwlist if len(kw) <= 4]
 
 
 @pytest.fixture(scope="module")
 def dns() -> Iterator[Service]:
-    service = dns_server.start(delay=DELAY, private=True)
+    service = dns_server.start(delay=RANGE, seed=SEED, private=True)
     yield service
     services.stop(service)
 
 
-def expected(domains: list[str]) -> set[Result]:
-    return {Result(domain, dns_server.address_for(domain) is not None) for domain in domains}
+def _marked(domain: str) -> str:
+    """The line blogdom prints for ``domain``, read off the zone: ``+`` when the name resolves."""
+    return f"{'+' if dns_server.address_for(domain) else ' '} {domain}"
 
 
-def test_keyword_domains_are_short_lowercase_keywords() -> None:
-    domains = blogdom.keyword_domains()
-    assert len(domains) == 18 and domains[:2] == ["none.dev", "true.dev"]
-    assert all(d.endswith(".dev") and d == d.lower() and len(d) <= 4 + len(".dev") for d in domains)
-    assert blogdom.keyword_domains("org", max_len=2) == ["as.org", "if.org", "in.org", "is.org", "or.org"]
+def _in_arrival_order(lines: list[str]) -> None:
+    wait = {domain: dns_server.delay_for(domain, RANGE, SEED) for domain in DOMAINS}
+    printed = [line[2:] for line in lines]
+    assert printed != DOMAINS, "printed in the order asked, not the order answered"
+    for i, a in enumerate(printed):
+        for b in printed[i + 1 :]:
+            assert wait[b] + 0.05 > wait[a], f"{a} ({wait[a]:.2f} s) came before {b} ({wait[b]:.2f} s)"
 
 
-def test_format_result_marks_names_that_resolve() -> None:
-    assert blogdom.format_result(Result("if.dev", True)) == "+ if.dev"
-    assert blogdom.format_result(Result("or.dev", False)) == "  or.dev"
+def test_the_names_are_the_short_keywords_under_dev() -> None:
+    assert blogdom.MAX_KEYWORD_LEN == 4
+    assert len(DOMAINS) == 18 and DOMAINS[:2] == ["none.dev", "true.dev"]
 
 
-@pytest.mark.asyncio
-async def test_concurrent_and_sequential_agree_and_concurrent_is_faster(dns: Service) -> None:
-    domains = blogdom.keyword_domains()
-    with Stopwatch() as sequential:
-        one_by_one = await blogdom.probe_sequentially(domains, dns)
-    with Stopwatch() as concurrent:
-        at_once = await blogdom.probe_concurrently(domains, dns)
-    assert [r.domain for r in one_by_one] == domains  # sequential keeps the order given
-    assert set(one_by_one) == set(at_once) == expected(domains)
-    assert sequential.elapsed > len(domains) * DELAY * 0.9
-    assert concurrent.elapsed < sequential.elapsed / 3
+async def test_each_answer_is_printed_as_it_arrives_and_all_at_once(
+    dns: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Stopwatch() as watch:
+        await blogdom.probe_all_at_once(DOMAINS, lambda domain: dns_server.probe(domain, dns))
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(lines, key=lambda line: line[2:]) == sorted(map(_marked, DOMAINS), key=lambda x: x[2:])
+    _in_arrival_order(lines)
+    slowest = max(dns_server.delay_for(domain, RANGE, SEED) for domain in DOMAINS)
+    total = sum(dns_server.delay_for(domain, RANGE, SEED) for domain in DOMAINS)
+    assert watch.elapsed < slowest + (total - slowest) / 3, "the probes did not overlap"
 
 
-@pytest.mark.asyncio
-async def test_report_and_timeline_see_every_answer(dns: Service) -> None:
-    domains = blogdom.keyword_domains(max_len=3)
-    reported: list[Result] = []
-    timeline = Timeline()
-    results = await blogdom.probe_concurrently(domains, dns, report=reported.append, timeline=timeline)
-    assert reported == results  # reported in arrival order, as returned
-    spans = {span.name: span for span in timeline.spans}
-    assert set(spans) == set(domains)
-    for result in results:
-        assert spans[result.domain].status == ("ok" if result.found else "not found")
-        assert spans[result.domain].duration >= DELAY * 0.8
-    assert max(s.start for s in spans.values()) < min(s.end for s in spans.values())  # all overlapped
+async def test_the_tasks_are_named_after_their_domain(capsys: pytest.CaptureFixture[str]) -> None:
+    names: list[str] = []
+
+    async def probe(domain: str) -> Result:
+        task = asyncio.current_task()
+        assert task is not None
+        names.append(task.get_name())
+        return Result(domain, True)
+
+    await blogdom.probe_all_at_once(["if.dev", "or.dev"], probe)
+    assert sorted(names) == ["if.dev", "or.dev"]
+    assert sorted(capsys.readouterr().out.splitlines()) == ["+ if.dev", "+ or.dev"]
 
 
-@pytest.mark.asyncio
 async def test_a_failing_probe_cancels_the_others_and_loses_no_error(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cancelled: list[str] = []
 
-    async def flaky_probe(domain: str, server: object) -> Result:
-        if domain == "if.dev":
+    async def flaky_probe(domain: str) -> Result:
+        if domain in ("if.dev", "in.dev"):  # two failures: the second one must not be "never retrieved"
             await asyncio.sleep(0.01)
-            raise dns_server.ProbeTimeout("no answer for if.dev")
-        if domain == "in.dev":
-            await asyncio.sleep(0.01)
-            raise dns_server.ProbeTimeout("no answer for in.dev either")  # a second error, also seen
+            raise dns_server.ProbeTimeout(f"no answer for {domain}")
+        if domain == "as.dev":
+            return Result(domain, False)
         try:
             await asyncio.sleep(5)
         except asyncio.CancelledError:
@@ -95,63 +100,60 @@ async def test_a_failing_probe_cancels_the_others_and_loses_no_error(
             raise
         return Result(domain, True)
 
-    monkeypatch.setattr(dns_server, "probe", flaky_probe)
-    domains = blogdom.keyword_domains(max_len=2)
+    domains = ["as.dev", "if.dev", "in.dev", "is.dev", "or.dev"]
     with caplog.at_level(logging.ERROR, logger="asyncio"):
-        with pytest.raises(dns_server.ProbeTimeout):
-            await blogdom.probe_concurrently(domains, "dns://127.0.0.1:1")
+        with Stopwatch() as watch, pytest.raises(dns_server.ProbeTimeout):
+            await blogdom.probe_all_at_once(domains, flaky_probe)
         await asyncio.sleep(0.01)
-    assert sorted(cancelled) == ["as.dev", "is.dev", "or.dev"]  # stopped, not waited for
+        gc.collect()
+    assert watch.elapsed < 1, "it waited for the slow probes instead of cancelling them"
+    assert sorted(cancelled) == ["is.dev", "or.dev"]  # stopped, and waited for, before the error came out
     assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-    gc.collect()
     assert "never retrieved" not in caplog.text
+    assert capsys.readouterr().out == "  as.dev\n"  # what arrived before the failure was printed
 
 
-def test_main_prints_one_line_per_name_then_a_summary(
-    dns: Service, capsys: pytest.CaptureFixture[str]
+def test_main_prints_one_line_per_name(dns: Service, capsys: pytest.CaptureFixture[str]) -> None:
+    assert blogdom.main(["--server", dns.url]) == cli.OK
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(lines, key=lambda line: line[2:]) == sorted(map(_marked, DOMAINS), key=lambda x: x[2:])
+    _in_arrival_order(lines)
+
+
+def test_a_server_that_does_not_answer_is_exit_1_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert blogdom.main(["--server", dns.url, "--max-len", "3"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    domains = blogdom.keyword_domains(max_len=3)
-    found = sum(dns_server.address_for(d) is not None for d in domains)
-    assert sorted(line[2:] for line in lines[:-1]) == sorted(domains)
-    assert all(line[:2] in {"+ ", "  "} for line in lines[:-1])
-    assert lines[-1].startswith(
-        f"{len(domains)} names probed at once: {found} resolve, {len(domains) - found} do not ("
-    )
-
-
-def test_main_sequential_keeps_the_order(dns: Service, capsys: pytest.CaptureFixture[str]) -> None:
-    assert blogdom.main(["--server", dns.url, "--max-len", "2", "--sequential", "--tld", "net"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line[2:] for line in lines[:-1]] == blogdom.keyword_domains("net", 2)
-    assert "one at a time" in lines[-1]
+    monkeypatch.setattr(dns_server, "PROBE_TIMEOUT", 0.3)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, but never answers
+        silent.bind(("127.0.0.1", 0))
+        host, port = silent.getsockname()
+        with pytest.raises(SystemExit) as exit_info:
+            blogdom.main(["--server", f"dns://{host}:{port}"])
+    assert exit_info.value.code == cli.FAILED
+    err = capsys.readouterr().err
+    assert err == f"blogdom: no answer from dns://{host}:{port} (ProbeTimeout)\n"
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "says"),
     [
-        ["--server", "http://127.0.0.1:80"],
-        ["--server", "dns://localhost:53"],
-        ["--server", "dns://127.0.0.1:99999"],
-        ["--max-len", "0"],
-        ["--max-len", "four"],
-        ["--max-len", "1"],
-        ["--delay", "slow"],
-        ["--seed", "x"],
-        ["--tld", "a..b"],
-        ["--tld", "x" * 64],
-        ["--tld", ""],
-        ["--no-such-option"],
+        (["--server", "http://127.0.0.1:80"], "expected dns://ADDRESS:PORT"),
+        (["--server", "dns://localhost:53"], "does not appear to be an IPv4 or IPv6 address"),
+        (["--server", "dns://127.0.0.1:99999"], "dns://127.0.0.1:99999"),
+        (["--server"], "expected one argument"),
+        (["dev"], "unrecognized arguments: dev"),
+        (["--no-such-option"], "unrecognized arguments"),
     ],
-    ids=" ".join,
 )
-def test_main_rejects_bad_arguments_in_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_are_one_line_usage_errors(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         blogdom.main(argv)
     assert exit_info.value.code == cli.USAGE
-    err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and err.startswith("python -m support.examples.blogdom: error: ")
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1, captured.err
+    assert captured.err.startswith(f"{PROG}: error: ") and says in captured.err
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -164,39 +166,42 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_help() -> None:
+def test_cli_help_names_the_option_and_the_exit_statuses() -> None:
     done = _run_cli("--help")
-    assert done.returncode == 0
-    assert "--server URL" in done.stdout and "--sequential" in done.stdout
+    assert done.returncode == 0 and done.stdout.startswith(f"usage: {PROG} ")
+    assert "--server SERVER" in done.stdout
     statuses = [line.split()[0] for line in done.stdout.split("exit status:")[1].strip().splitlines()]
     assert statuses == ["0", "1", "2", "130"]
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_cli_ctrl_c_exits_130(presses: int) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "support.examples.blogdom", "--delay", "3", "--max-len", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-    )
-    assert process.stdout is not None
-    assert process.stdout.readline().startswith("(started a local DNS server")
-    time.sleep(0.2)  # the probes are out; their answers take 3 s
-    for _ in range(presses):
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.02)
-    out, err = process.communicate(timeout=10)
-    assert process.returncode == cli.INTERRUPTED
-    assert "Traceback" not in err
-    assert "names probed" not in out
-
-
 def test_cli_starts_its_own_server_when_none_is_given() -> None:
-    done = _run_cli("--max-len", "2", "--delay", "0.01", "--seed", "1")
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0].startswith("(started a local DNS server on dns://127.0.0.1:")
-    assert len(lines) == 1 + 5 + 1
-    assert lines[-1].startswith("5 names probed at once:")
+    done = _run_cli()
+    assert done.returncode == cli.OK, done.stderr
+    first, *lines = done.stdout.splitlines()
+    assert first.startswith("(started a local DNS server on dns://127.0.0.1:")
+    assert sorted(lines, key=lambda line: line[2:]) == sorted(map(_marked, DOMAINS), key=lambda x: x[2:])
+
+
+def test_cli_usage_error_has_no_traceback() -> None:
+    done = _run_cli("--server", "localhost")
+    assert done.returncode == cli.USAGE
+    assert done.stdout == "" and len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_cli_ctrl_c_exits_130() -> None:
+    slow = dns_server.start(delay=3, private=True)  # every answer takes 3 s: Ctrl-C comes first
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "support.examples.blogdom", "--server", slow.url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        time.sleep(1.0)  # started, and the probes are out
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        slow.stop()
+    assert process.returncode == cli.INTERRUPTED
+    assert "Traceback" not in err and out == ""

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from support.workbook import cli
+from support import cli
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import keyword
 import random
 import signal
 import socket
@@ -25,6 +27,7 @@ import dns.rrset
 import dns.update
 import pytest
 
+from support import cli
 from support.lab import dns_server, services
 from support.lab.dns_server import Result
 
@@ -491,3 +494,104 @@ def test_stops_cleanly_on_signals(sig: signal.Signals) -> None:
         assert service.process.wait(5) == 0
     finally:
         service.stop()
+
+
+# --- what the probing command lines share: the server they ask, what a user types -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("http://127.0.0.1:53", "expected dns://ADDRESS:PORT"),
+        ("dns://localhost:53", "IPv4 or IPv6 address"),
+        ("dns://127.0.0.1:port", "port"),
+    ],
+)
+def test_server_url_refuses_what_the_resolver_cannot_ask(text: str, says: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=says):
+        dns_server.server_url(text)
+    assert dns_server.server_url("dns://[::1]:8053") == "dns://[::1]:8053"
+
+
+@pytest.mark.parametrize(
+    ("text", "tld"),
+    [
+        ("net", "net"),
+        ("NET", "net"),
+        (".dev", "dev"),
+        ("org.", "org"),
+        ("COM.BR", "com.br"),
+        ("xn--p1ai", "xn--p1ai"),
+    ],
+)
+def test_parse_tld_accepts_suffixes_and_lowercases_them(text: str, tld: str) -> None:
+    assert dns_server.parse_tld(text) == tld
+
+
+@pytest.mark.parametrize(
+    "text", ["", ".", "bad tld", "dev!", "-net", "net-", "com..br", "é", "a" * 64, ".".join(["abc"] * 70)]
+)
+def test_parse_tld_rejects_what_cannot_be_a_domain(text: str) -> None:
+    with pytest.raises(ValueError, match="expected a top-level domain"):
+        dns_server.parse_tld(text)
+
+
+def test_the_longest_tld_accepted_leaves_room_for_every_keyword() -> None:
+    # DNS names stop at 253 characters; "nonlocal" (8 letters) and a dot go in front of the TLD.
+    longest = ".".join(["a" * 60] * 3 + ["a" * 61])
+    assert len(dns_server.parse_tld(longest)) == 244
+    assert max(len(f"{word}.{longest}") for word in keyword.kwlist) == 253
+    with pytest.raises(ValueError, match="expected a top-level domain"):
+        dns_server.parse_tld(longest + "a")
+
+
+def test_a_given_server_is_used_and_none_is_started(capsys: pytest.CaptureFixture[str]) -> None:
+    before = len(services.running())
+    with dns_server.for_command("prog", "dns://127.0.0.1:9") as url:
+        assert url == "dns://127.0.0.1:9"
+        assert len(services.running()) == before
+    assert capsys.readouterr().out == ""
+
+
+def test_a_local_server_is_started_answers_and_is_stopped(capsys: pytest.CaptureFixture[str]) -> None:
+    with dns_server.for_command("prog", None) as url:
+        [service] = [s for s in services.running() if s.url == url]
+        started = time.perf_counter()
+        assert asyncio.run(dns_server.probe("as.dev", url)).domain == "as.dev"  # it answers meanwhile
+        low, _ = dns_server.parse_delay(dns_server.COMMAND_DELAY)
+        assert time.perf_counter() - started >= 0.9 * low > 0, "answers too quick to watch them arrive"
+        assert service.private and service.alive
+    assert not service.alive and service not in services.running()
+    assert capsys.readouterr().out == f"(started a local DNS server on {url})\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "name"),
+    [
+        (dns_server.ProbeTimeout("no reply"), "ProbeTimeout"),
+        (ConnectionRefusedError("refused"), "ConnectionRefusedError"),
+    ],
+)
+def test_no_answer_ends_the_command_with_one_line_and_status_1(
+    error: Exception, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[services.Service] = []
+    with pytest.raises(SystemExit) as exit_info:
+        with dns_server.for_command("prog", None) as url:
+            started.extend(s for s in services.running() if s.url == url)
+            raise error
+    assert exit_info.value.code == cli.FAILED
+    [service] = started
+    assert not service.alive, "the local server was left running"
+    assert capsys.readouterr().err == f"prog: no answer from {service.url} ({name})\n"
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), ValueError("a bug")])
+def test_other_exceptions_pass_through_and_the_server_still_stops(error: BaseException) -> None:
+    started: list[services.Service] = []
+    with pytest.raises(type(error)):
+        with dns_server.for_command("prog", None) as url:
+            started.extend(s for s in services.running() if s.url == url)
+            raise error
+    [service] = started
+    assert not service.alive

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support import latency, plots
+from support import plots
+from support.examples import latency
 from support.lab import dns_server, flag_server, services
 
 
@@ -50,3 +51,20 @@ def test_chart_has_a_bar_per_step(tmp_path) -> None:
     assert len(bars) == len(latency.TEXTBOOK) + 2
     assert fig.axes[0].get_xscale() == "log"
     assert plots.save_png(fig, tmp_path / "latency.png").stat().st_size > 1000
+
+
+def test_the_legend_covers_no_bar() -> None:
+    # Both swatches must be seen: over a grey bar, the grey "textbook" swatch would vanish.
+    measured = {
+        "Python function call": 5e-8,
+        "dict lookup": 4e-8,
+        "HTTP request": 1.5e-3,
+        "DNS query": 1.3e-3,
+    }
+    fig = latency.chart(measured)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    overlaps = [bar.get_y() for bar in ax.patches if bar.get_window_extent(renderer).overlaps(legend)]
+    assert overlaps == [], "the legend is drawn over a bar"

@@ -200,6 +200,23 @@ def test_asyncio_run_is_caught_outside_a_raises_exception_cell(tmp_path: Path) -
     assert [p.cell for p in problems(nc.no_asyncio_run, tmp_path, cells)] == [0]
 
 
+def test_a_function_that_calls_asyncio_run_may_be_defined(tmp_path: Path) -> None:
+    # A script's main, taught in a cell and run in a worker thread (lesson 00), calls asyncio.run in its body.
+    script = "def main():\n    return asyncio.run(greet())\n"
+    cells = [
+        code(script, 1),
+        code("await asyncio.to_thread(main)", 2),
+        code(
+            script + "\nmain()\n", 3
+        ),  # ...not called here, though: this call is missed (the rule reads no flow)
+        code("if True:\n    asyncio.run(main())\n", 4),
+        code("run = lambda: asyncio.run(main())\nresult = asyncio.run(main())\n", 5),
+        code("@decorate(asyncio.run(setup()))\ndef f():\n    pass\n", 6),
+        code("!echo 'asyncio.run(' \nx = (\n", 7),  # unparsable: counted
+    ]
+    assert [p.cell for p in problems(nc.no_asyncio_run, tmp_path, cells)] == [3, 4, 5, 6]
+
+
 # -- kernelspec -------------------------------------------------------------------------------------------
 
 
@@ -254,6 +271,16 @@ def test_the_lesson_rule_applies_to_lessons_with_a_solutions_notebook_only(tmp_p
     assert nc.is_lesson(lesson) and not nc.is_lesson(unconverted) and not nc.is_lesson(solution)
     assert any("filled in" in line for line in nc.check(lesson))
     assert nc.check(unconverted) == [] and nc.check(solution) == []
+
+
+def test_a_printout_of_source_is_caught_unless_the_cell_says_why(tmp_path: Path) -> None:
+    printout = code("import inspect\nprint(inspect.getsource(handle_client))", 1)
+    found = problems(nc.no_printouts_of_taught_code, tmp_path, [code("a = 1", 1), printout])
+    assert [p.cell for p in found] == [1] and "editable cell" in found[0].message
+    printout.metadata["workbook"] = {"printout": "the lab's server, used here, not taught"}
+    assert problems(nc.no_printouts_of_taught_code, tmp_path, [printout]) == []
+    printout.metadata["workbook"] = {"printout": " "}
+    assert len(problems(nc.no_printouts_of_taught_code, tmp_path, [printout])) == 1
 
 
 # -- the command ------------------------------------------------------------------------------------------

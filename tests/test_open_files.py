@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support.workbook.open_files import raise_open_file_limit
+from support.open_files import raise_open_file_limit
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def test_open_file_limit_is_raised_from_a_low_soft_limit() -> None:
         pytest.skip(f"the hard limit ({hard}) leaves nothing to raise")
     # In a child process: lowering this process's own limit could starve the other tests.
     code = (
-        "import resource; from support.workbook.open_files import raise_open_file_limit as r; "
+        "import resource; from support.open_files import raise_open_file_limit as r; "
         "resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1])); "
         "print(r(2000))"
     )

@@ -60,6 +60,8 @@ def test_timeline_chart_packs_many_tasks_into_lanes() -> None:
     ax = fig.axes[0]
     assert {round(b.get_y() + b.get_height() / 2) for b in ax.patches} == {0, 1}
     assert "100 tasks in 2 lanes" in ax.get_ylabel()
+    requests = plots.timelines_chart({"a": spans, "b": spans[:60]}, max_rows=20, what="requests")
+    assert [ax.get_ylabel() for ax in requests.axes] == ["100 requests in 2 lanes", "60 requests in 2 lanes"]
 
 
 def test_plots_draws_in_flight_with_the_timing_step_function() -> None:

@@ -4,10 +4,9 @@
   with error handling), ``flags3`` (two chained requests per flag), sharing ``flags_common``;
 - ``blogdom``: probe domain names concurrently against the local DNS server;
 - ``domainlib`` (``probe``, and ``multi_probe``, an async generator) and ``domaincheck``, its two-column CLI;
+- the same three on Curio (Python 3.11 only): ``curio_blogdom``, ``curio_domainlib``, ``curio_domaincheck``;
 - ``generator_scheduler``: the generator-only round-robin scheduler of lesson 01;
 - ``hello_loop``: the smallest script that runs an event loop;
 - ``cli``: what every example's command line shares: exit statuses (0 all OK, 1 some failed, 2 usage error,
   130 Ctrl-C) shown in ``--help``, one-line usage errors, and Ctrl-C handled the same however often pressed;
-- ``probe_cli``: what the DNS-probing CLIs (blogdom, curio_blogdom, domaincheck) share: their server options
-  and a run against a private local server, stopped however the run ends.
 """

@@ -30,9 +30,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
+from support import cli
 from support.loop_lag import Heartbeat
 from support.timing import format_duration, format_ratio
-from support.workbook import cli
 
 __all__ = [
     "OPTIONS",

@@ -26,9 +26,9 @@ import httpx
 import tqdm
 from bs4 import BeautifulSoup
 
+from support.cli import checked, positive_int, positive_seconds
 from support.lab import crawl_site, services
 from support.timing import Status, Stopwatch
-from support.workbook.cli import checked, positive_int, positive_seconds
 
 __all__ = ["Crawl", "Page", "canonical", "crawl", "fetch", "links_in", "main", "on_site"]
 

@@ -8,45 +8,37 @@ with`` block waits for every task, or cancels those left when one fails. Start a
 
 The chapter's probe asks the system resolver with ``curio.socket.getaddrinfo``. Our lessons run offline
 against the local server of :mod:`support.lab.dns_server`, and ``getaddrinfo`` cannot be told to ask it. So
-:func:`probe` sends a real DNS query over UDP through Curio's own socket, and reads the reply with
-dnspython (:mod:`support.examples.dns_wire`).
+:func:`probe` sends a real DNS query over UDP through Curio's own socket, and reads the reply with dnspython
+(:mod:`support.examples.dns_wire`). No answer in ``PROBE_TIMEOUT`` seconds is the lab's ``ProbeTimeout``;
+nothing listening on the port, a ``ConnectionRefusedError``.
 
 Curio 1.6, its last release, imports on Python 3.11 only (3.12 removed a name it reads from
 ``multiprocessing.connection``), so this module does too; the workbook installs Curio on 3.11 only.
-``python -m support.examples.curio_blogdom`` is the command-line program built on it.
+``curio_blogdom`` and ``curio_domaincheck`` are the command-line programs built on it.
 """
 
 from __future__ import annotations
 
-import socket
+import logging
 from collections.abc import AsyncIterator, Iterable
 
 import curio
 import curio.socket
 
 from support.examples import dns_wire
-from support.lab.dns_server import (
-    DEFAULT_URL,
-    PROBE_TIMEOUT,
-    ProbeTimeout,
-    Result,
-    ServerSpec,
-    server_address,
-)
+from support.lab.dns_server import PROBE_TIMEOUT, ProbeTimeout, Result, ServerSpec, server_address
 
 __all__ = ["Result", "multi_probe", "probe"]
 
+# A failed probe's error reaches whoever reads its task's result; Curio's kernel would log it too, traceback and
+# all, so a command line's one-line error would come with a page of Curio's.
+logging.getLogger("curio.kernel").setLevel(logging.CRITICAL)
 
-async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:
-    """Does ``domain`` resolve? One UDP query to ``server``; the wait frees Curio to run other tasks.
 
-    Raises :class:`~support.lab.dns_server.ProbeTimeout` after ``PROBE_TIMEOUT`` seconds without an answer,
-    ``ConnectionRefusedError`` when nothing listens on the server's port.
-    """
+async def probe(domain: str, server: ServerSpec) -> Result:
     host, port = server_address(server)
     question = dns_wire.query(domain)
-    sock = curio.socket.socket(dns_wire.family_for(host), socket.SOCK_DGRAM)
-    async with sock:  # closes the socket however we leave: answer, error, timeout or cancellation
+    async with curio.socket.socket(dns_wire.family_for(host), curio.socket.SOCK_DGRAM) as sock:
         await sock.connect((host, port))  # a connected UDP socket only accepts datagrams from the server
         await sock.send(question.to_wire())
         try:
@@ -56,13 +48,7 @@ async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:
     return dns_wire.read_reply(question, data)
 
 
-async def multi_probe(domains: Iterable[str], server: ServerSpec = DEFAULT_URL) -> AsyncIterator[Result]:
-    """Probe all ``domains`` at once in one TaskGroup; yield each Result as soon as its answer arrives.
-
-    A failed probe raises its error here, and leaving the group cancels the probes still running. A consumer
-    that may stop early should close the generator itself, which Curio insists on:
-    ``async with curio.meta.finalize(multi_probe(names)) as results: async for result in results: ...``
-    """
+async def multi_probe(domains: Iterable[str], server: ServerSpec) -> AsyncIterator[Result]:
     async with curio.TaskGroup() as group:
         for domain in domains:
             await group.spawn(probe, domain, server)

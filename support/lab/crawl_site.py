@@ -42,10 +42,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from support import cli
 from support.lab import asgi_server, services
 from support.lab.services import Service
 from support.timing import Status
-from support.workbook import cli
 
 __all__ = [
     "DEFAULT_PAGES",

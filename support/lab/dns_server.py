@@ -3,9 +3,8 @@
 The chapter checks whether ``<keyword>.dev`` names are registered by asking the real DNS. This workbook
 has no internet, so this module *is* that DNS: a real UDP server that speaks the real wire protocol
 (messages parsed and built with dnspython), served by an asyncio ``DatagramProtocol`` so that many
-queries are answered concurrently. Lessons resolve names through it with :func:`probe` and
-:func:`multi_probe`, which use dnspython's asyncio resolver the way the chapter uses
-``loop.getaddrinfo``.
+queries are answered concurrently. Lessons resolve names through it with :func:`probe`, which uses
+dnspython's asyncio resolver the way the chapter uses ``loop.getaddrinfo``.
 
 The zone (which names exist)
     Only names ``<keyword>.<tld>`` can exist, where ``<keyword>`` is a Python keyword
@@ -34,6 +33,11 @@ Delay
     same name is always equally slow and a run's completion order is reproducible even though queries
     arrive in a different order each time.
 
+For the probing programs
+    :func:`probe` asks a server whether a name resolves, the way the chapter uses ``loop.getaddrinfo``.
+    :func:`for_command` is the server a command line asks: the one given with ``--server``, or one started
+    for that run alone; :func:`server_url` and :func:`parse_tld` check what a user types.
+
 Run it: ``python -m support.lab.dns_server [--port 8053] [--delay 0.05:0.3] [--seed 1]``. The default port is
 8053 ("53 with 80 in front", as 8080 is for 80): unprivileged, and not 5353, which mDNS daemons hold.
 """
@@ -42,15 +46,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import hashlib
+import ipaddress
 import keyword
 import random
+import re
 import signal
 import socket
 import struct
 import sys
-from typing import NamedTuple, Protocol, TypeAlias, cast
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, NamedTuple, Protocol, TypeAlias, cast
 from urllib.parse import urlsplit
 
 import dns.asyncresolver
@@ -63,17 +71,19 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
+from support import cli
 from support.lab import services
 from support.lab.services import Service
-from support.workbook import cli
 
 __all__ = [
+    "COMMAND_DELAY",
     "DEFAULT_PORT",
     "DEFAULT_URL",
     "KEYWORD_TLDS",
     "PROBE_TIMEOUT",
     "TAKEN",
     "HasAddress",
+    "Probe",
     "ProbeTimeout",
     "Result",
     "ServerSpec",
@@ -81,14 +91,17 @@ __all__ = [
     "answer",
     "delay_for",
     "existing_names",
+    "for_command",
     "keyword_names",
     "main",
     "missing_names",
     "parse_delay",
+    "parse_tld",
     "probe",
     "resolver_for",
     "serve",
     "server_address",
+    "server_url",
     "start",
 ]
 
@@ -197,7 +210,7 @@ def _formerr(data: bytes) -> bytes | None:
 def parse_delay(text: str | float | tuple[float, float] | None) -> tuple[float, float]:
     """``"0.2"`` -> (0.2, 0.2), ``"0.05:0.3"`` -> (0.05, 0.3); None -> no delay. Raises ValueError.
 
-    The workbook's one delay syntax (:func:`support.workbook.cli.parse_delay`), capped at a minute here.
+    The workbook's one delay syntax (:func:`support.cli.parse_delay`), capped at a minute here.
     """
     return cli.parse_delay(text, _MAX_DELAY)
 
@@ -386,6 +399,10 @@ class Result(NamedTuple):
     found: bool
 
 
+#: A coroutine function that tells whether a name resolves, such as ``lambda name: probe(name, server)``.
+Probe: TypeAlias = "Callable[[str], Coroutine[Any, Any, Result]]"
+
+
 class ProbeTimeout(TimeoutError):
     """The DNS server did not answer in time (is it running? is the delay longer than PROBE_TIMEOUT?)."""
 
@@ -432,6 +449,65 @@ async def probe(domain: str, server: ServerSpec = DEFAULT_URL) -> Result:
     else:
         found = True
     return Result(domain, found)
+
+
+# --- the probing command lines: the server they ask and what a user types --------------------------------
+
+#: How long the server started by :func:`for_command` holds each answer back: enough to watch them arrive.
+COMMAND_DELAY = "0.05:0.3"
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # one DNS label: 1 to 63 letters, digits and inner hyphens
+_SUFFIX = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+_MAX_NAME = 253  # the longest domain name DNS allows, in characters
+_LONGEST_KEYWORD = max(len(word) for word in keyword.kwlist)  # "nonlocal": the longest label put in front
+
+
+def server_url(text: str) -> str:
+    """An argparse ``type=`` for ``--server``: ``dns://ADDRESS:PORT`` with a numeric address, never a name.
+
+    The resolver is given an address to ask; a host name would need a lookup, and there is no one to ask yet.
+    """
+    if not text.startswith("dns://"):
+        raise cli.BadValue(f"expected dns://ADDRESS:PORT, not {text!r}")
+    try:
+        host, _ = server_address(text)
+        ipaddress.ip_address(host)
+    except ValueError as exc:  # a port that is not a number, a host name
+        raise cli.BadValue(f"{text!r}: {exc}") from None
+    return text
+
+
+def parse_tld(text: str) -> str:
+    """An argparse ``type=`` for a top-level domain: ``"NET"``, ``".net"`` or ``"net."`` -> ``"net"``.
+
+    ``"com.br"`` stays two labels. What cannot end a DNS name, with room left in front for the longest Python
+    keyword, is a :class:`~support.cli.BadValue` (a usage error on a command line, a ValueError in Python).
+    """
+    tld = text.strip().strip(".").lower()
+    if not _SUFFIX.fullmatch(tld) or len(tld) + len(".") + _LONGEST_KEYWORD > _MAX_NAME:
+        raise cli.BadValue(f"expected a top-level domain such as net or com.br, not {text!r}")
+    return tld
+
+
+@contextlib.contextmanager
+def for_command(prog: str, url: str | None) -> Iterator[str]:
+    """The URL of the DNS server a command line asks: ``url``, or a local server started for this run alone.
+
+    The local server (delays :data:`COMMAND_DELAY`) is stopped however the run ends. A server that does not
+    answer (a :class:`ProbeTimeout`, a refused port: both ``OSError``) ends the command with one line on
+    stderr, ``<prog>: no answer from <url> (<error>)``, and exit status 1 (``SystemExit``).
+    """
+    service = None if url else start(delay=COMMAND_DELAY, private=True)  # ours alone to stop
+    if service is not None:
+        print(f"(started a local DNS server on {service.url})", flush=True)
+    asked = url or cast(Service, service).url
+    try:
+        yield asked
+    except OSError as exc:
+        print(f"{prog}: no answer from {asked} ({type(exc).__name__})", file=sys.stderr)
+        raise SystemExit(cli.FAILED) from None
+    finally:
+        if service is not None:
+            service.stop()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,4 @@
 - ``notebook_runner``: ``make notebooks``, each notebook from a fresh kernel;
 - ``notebook_checks``: the notebook conventions (tests, ``make lint``, the pre-commit hook);
 - ``reports``, ``client_bench``: benchmark results and the HTTP client benchmark;
-- ``open_files``: raise the open-file limit for many sockets at once;
-- ``cli``: the argument checks every command line shares (ports, seconds, counts, delays).
 """

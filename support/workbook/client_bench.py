@@ -47,9 +47,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from support.lab.flag_server import BASE_PATH
+from support.open_files import raise_open_file_limit
 
 from . import reports
-from .open_files import raise_open_file_limit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

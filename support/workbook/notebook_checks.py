@@ -10,7 +10,8 @@ where `tests/test_notebooks.py`, the pre-commit hook and ``make lint`` all call 
   and differs on the next one;
 - a shell line runs ``!{sys.executable} -m ...``: a bare ``python``/``pip``/``jupyter`` may be another
   interpreter than the kernel's;
-- ``asyncio.run()`` only in a ``raises-exception`` cell (the kernel's loop is already running);
+- ``asyncio.run()`` called only in a ``raises-exception`` cell (the kernel's loop is already running); a
+  function whose body calls it may be defined anywhere (a script's ``main``, run in a worker thread);
 - the kernelspec the runner stores, so every reader's kernel matches;
 - in a lesson that has a solutions notebook: no model answer (no cell tagged ``solution``, and every function
   or class passed to a ``check_...`` call is still a stub), so Run All never replaces the learner's answer.
@@ -191,10 +192,36 @@ def shell_uses_sys_executable(nb: JSON) -> Iterator[Problem]:
             )
 
 
+def _calls_asyncio_run(source: str) -> bool:
+    """Whether running the cell calls ``asyncio.run()``. A call inside a function's body does not count: a cell
+    may define a script's ``main`` and run it where no loop runs (a worker thread). Unparsable cells count."""
+    if not _ASYNCIO_RUN.search(source):
+        return False
+    tree = _parse(source)
+    if tree is None:
+        return True
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            pending += getattr(node, "decorator_list", [])  # decorators run with the cell; the body does not
+            continue
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "run"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "asyncio"
+        ):
+            return True
+        pending += ast.iter_child_nodes(node)
+    return False
+
+
 def no_asyncio_run(nb: JSON) -> Iterator[Problem]:
     """The kernel's loop is running, so ``asyncio.run()`` fails: top-level ``await`` instead."""
     for index, cell in _code_cells(nb):
-        if _ASYNCIO_RUN.search(_source(cell)) and not _may_raise(cell):
+        if _calls_asyncio_run(_source(cell)) and not _may_raise(cell):
             yield Problem(
                 index, f"asyncio.run() fails in a notebook: use top-level await (or tag {RAISES_TAG})"
             )
@@ -244,6 +271,22 @@ def no_model_answers(nb: JSON) -> Iterator[Problem]:
             )
 
 
+_PRINTOUT = re.compile(r"\bgetsource\(")
+
+
+def no_printouts_of_taught_code(nb: JSON) -> Iterator[Problem]:
+    """A lesson teaches its code in editable cells; printing a module's source is only for code it does not
+    teach, and such a cell says why in its metadata (``"workbook": {"printout": "..."}``)."""
+    for index, cell in _code_cells(nb):
+        why = cell.get("metadata", {}).get("workbook", {}).get("printout", "")
+        if _PRINTOUT.search(_source(cell)) and not str(why).strip():
+            yield Problem(
+                index,
+                "prints source with getsource: teach the code in an editable cell, or say in the cell's "
+                'metadata why it is not taught ("workbook": {"printout": "..."})',
+            )
+
+
 def _parse(source: str) -> ast.Module | None:
     """The cell as Python, IPython's shell lines and magics blanked out; None for a cell magic or bad syntax."""
     if source.lstrip().startswith("%%"):
@@ -286,7 +329,7 @@ RULES: tuple[Rule, ...] = (
     kernelspec_is_the_workbooks,
 )
 # Only for a lesson converted to the solutions-notebook pattern; unconverted lessons keep their old shape.
-LESSON_RULES: tuple[Rule, ...] = (no_model_answers,)
+LESSON_RULES: tuple[Rule, ...] = (no_model_answers, no_printouts_of_taught_code)
 
 
 def is_lesson(path: Path) -> bool:

@@ -7,6 +7,10 @@ fail, drops per-run noise (execution timestamps), and writes the notebook back o
 Every notebook it writes also gets slide metadata where a cell has none (:mod:`support.workbook.slides`), so
 each lesson presents as slides (RISE, ``make slides``) without anyone setting it cell by cell.
 It reports each notebook's time and its slowest cell, the numbers the "no cell over 5 s" rule is about.
+
+A lesson whose own measured verdicts failed (a ``⚠`` line, :mod:`support.verdict`: say a speed-up that a busy
+machine did not show) is not stored: the runner says so and runs it again, up to ``--retries`` times, then gives
+up on it with status 1. Stored outputs come from a quiet machine, or not at all.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from support.verdict import failed_verdicts
 from support.workbook import slides
 
-__all__ = ["run_notebook", "main"]
+__all__ = ["VerdictFailed", "run_notebook", "main"]
 
 KERNEL_NAME = "python3"
 # What `make lab` registers (Makefile: KERNEL_DISPLAY_NAME): stored as is, saving from the lab leaves no diff.
@@ -40,8 +45,29 @@ def _kernel_manager() -> KernelManager:
     return manager
 
 
+class VerdictFailed(Exception):
+    """A cell printed a failed verdict (``⚠ ...``): the run is not stored."""
+
+    def __init__(self, cell: int, lines: list[str]) -> None:
+        super().__init__(f"cell #{cell}: {lines[0]}")
+        self.cell, self.lines = cell, lines
+
+
+def _failed_verdicts(nb: nbformat.NotebookNode) -> tuple[int, list[str]] | None:
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        text = "".join(out.get("text", "") for out in cell.outputs if out.get("output_type") == "stream")
+        if lines := failed_verdicts(text):
+            return index, lines
+    return None
+
+
 def run_notebook(path: Path, timeout: int = 120) -> tuple[float, float, int]:
-    """Execute ``path`` in place; return (total seconds, slowest cell seconds, index of that cell)."""
+    """Execute ``path`` and store it in place; return (total seconds, slowest cell seconds, index of that cell).
+
+    Raises :class:`VerdictFailed`, storing nothing, when a cell printed a failed verdict.
+    """
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -62,6 +88,8 @@ def run_notebook(path: Path, timeout: int = 120) -> tuple[float, float, int]:
     started = time.perf_counter()
     client.execute()
     total = time.perf_counter() - started
+    if failed := _failed_verdicts(nb):
+        raise VerdictFailed(*failed)
     slowest, slowest_index = 0.0, -1
     for index, cell in enumerate(nb.cells):
         timing = cell.metadata.pop("execution", None)
@@ -85,20 +113,38 @@ def _seconds_between(start: str, end: str) -> float:
     ).total_seconds()
 
 
+def _run_until_verdicts_hold(path: Path, timeout: int, retries: int) -> tuple[float, float, int] | None:
+    """Run ``path`` until no verdict fails, at most ``retries`` more times; None when it never got there."""
+    for attempt in range(retries + 1):
+        try:
+            return run_notebook(path, timeout)
+        except VerdictFailed as exc:
+            again = attempt < retries
+            print(f"{path}: a verdict failed, {exc}; " + ("running it again" if again else "not written"))
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path, help="notebooks to execute, in order")
     parser.add_argument("--timeout", type=int, default=120, help="seconds allowed for one cell (default 120)")
+    parser.add_argument(
+        "--retries", type=int, default=2, help="runs again after a failed verdict (default 2)"
+    )
     args = parser.parse_args(argv)
     failed = 0
     for path in args.notebooks:
         try:
-            total, slowest, index = run_notebook(path, args.timeout)
+            outcome = _run_until_verdicts_hold(path, args.timeout, args.retries)
         except CellExecutionError as exc:
             failed += 1
             print(f"{path}: FAILED (not written)")
             print(str(exc)[-3000:], file=sys.stderr)
             continue
+        if outcome is None:
+            failed += 1
+            continue
+        total, slowest, index = outcome
         flag = "  <- over the 5 s limit" if slowest > SLOW_CELL else ""
         print(f"{path}: {total:.1f} s, slowest cell #{index} {slowest:.1f} s{flag}", flush=True)
     return 1 if failed else 0

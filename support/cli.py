@@ -1,9 +1,19 @@
-"""The argument checks every command line in the workbook shares: the servers' and the example clients'.
+"""The argument checks and exit statuses every command line in the workbook shares.
 
-Each checker takes the text argparse hands it (or a number, when a ``start()`` function passes one) and
-returns the value, or raises :class:`BadValue`. ``BadValue`` is both an ``argparse.ArgumentTypeError``, so a
-command line prints its message as a one-line usage error (exit status 2), and a ``ValueError``, so Python
-callers such as ``flag_server.start(delay=...)`` can catch it the ordinary way before any process starts.
+Every CLI (the servers, the example clients) ends with the same statuses, so a shell script or a test can tell
+what happened without reading the output:
+
+===== ==========================================================================================
+0     everything worked
+1     something failed (a flag not downloaded, a name not probed); the summary says how many
+2     usage error: a bad option, told in one line on stderr, before any work
+130   interrupted by Ctrl-C (128 + SIGINT, what shells report)
+===== ==========================================================================================
+
+:class:`Parser` is ``argparse`` with those conventions. Each checker takes the text argparse hands it (or a
+number, when a ``start()`` function passes one) and returns the value, or raises :class:`BadValue`: both an
+``argparse.ArgumentTypeError``, so a command line prints its message as a one-line usage error, and a
+``ValueError``, so Python callers such as ``flag_server.start(delay=...)`` catch it the ordinary way.
 
 One delay syntax serves both servers: ``0.5`` (fixed) or ``0.1:0.5`` (uniform range), each with its own
 ceiling (the flag site allows up to an hour, the DNS server a minute).
@@ -12,12 +22,20 @@ ceiling (the flag site allows up to an hour, the DNS server a minute).
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 __all__ = [
+    "EXIT_STATUS_HELP",
+    "FAILED",
+    "INTERRUPTED",
+    "OK",
+    "USAGE",
     "BadValue",
+    "Parser",
+    "exit_status",
     "checked",
     "delay",
     "format_delay",
@@ -32,6 +50,38 @@ __all__ = [
 
 Delay = tuple[float, float]
 T = TypeVar("T")
+
+OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+EXIT_STATUS_HELP = """exit status:
+  0    all OK
+  1    {failed}
+  2    usage error: one line on stderr, nothing done
+  130  interrupted (Ctrl-C)"""
+
+
+def exit_status(failures: int) -> int:
+    """0 when nothing failed, else 1."""
+    return FAILED if failures else OK
+
+
+class Parser(argparse.ArgumentParser):
+    """``argparse`` with the workbook's conventions: the exit statuses in ``--help``, and usage errors as
+    one line on stderr (no usage block, no traceback) with status 2.
+
+    ``failed`` says what status 1 means for this program. The help has a fixed width, so it reads the same in
+    every terminal and in a lesson's stored output.
+    """
+
+    def __init__(self, *, prog: str, description: str, failed: str = "some failed") -> None:
+        super().__init__(
+            prog=prog,
+            description=description,
+            epilog=EXIT_STATUS_HELP.format(failed=failed),
+            formatter_class=functools.partial(argparse.RawDescriptionHelpFormatter, width=96),
+        )
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 class BadValue(argparse.ArgumentTypeError, ValueError):
