@@ -42,7 +42,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
 from support.examples.charindex import InvertedIndex  # noqa: E402
-from support.examples.tcp_mojifinder_hardened import ask  # noqa: E402
 from support.lab import services  # noqa: E402
 from support.open_files import raise_open_file_limit  # noqa: E402
 from support.timing import percentile  # noqa: E402

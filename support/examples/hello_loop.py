@@ -6,6 +6,7 @@ running.
 """
 
 import asyncio
+from asyncio import run  # the way into async code from a script
 
 
 async def greet(name: str, delay: float) -> str:
@@ -22,8 +23,8 @@ def loop_running() -> bool:
 
 
 def main() -> None:
-    print("a loop is running before asyncio.run():", loop_running())
-    print(asyncio.run(greet("script", 0.1)))
+    print("a loop is running before the script starts one:", loop_running())
+    print(run(greet("script", 0.1)))
 
 
 if __name__ == "__main__":
