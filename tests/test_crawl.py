@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -10,6 +11,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,6 +67,10 @@ async def test_a_crawl_finds_every_reachable_page_and_follows_nothing_off_the_si
     result = await crawl(plain.url + "/", workers=6)
     assert asyncio.all_tasks() - before == set(), "every worker has ended"
     assert result.finished and result.found == len(result.pages)
+    assert all(on_site(url, plain.url + "/") for url in result.pages), (
+        "no URL of another site was ever queued"
+    )
+    assert len(result.pages) == len(site.reachable()) + len(site.broken())
     statuses = {url.removeprefix(plain.url): page.status for url, page in result.pages.items()}
     assert {path for path, status in statuses.items() if status == Status.OK} == site.reachable()
     assert {path for path, status in statuses.items() if status == Status.NOT_FOUND} == site.broken()
@@ -106,7 +113,7 @@ def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 
 def test_cli_help_and_usage_errors_in_one_line() -> None:
     assert "--deadline" in _cli("--help").stdout
-    for args in (["http://example.com/"], ["ftp://127.0.0.1/"], ["-w", "0", "http://127.0.0.1:1/"]):
+    for args in (["http://example.com/"], ["ftp://127.0.0.1/"], ["--workers", "0", "http://127.0.0.1:1/"]):
         done = _cli(*args)
         assert done.returncode == 2, args
         assert done.stderr.count("\n") == 1 and "error:" in done.stderr, done.stderr
@@ -153,3 +160,44 @@ def test_cli_ctrl_c_exits_130(faulty: services.Service) -> None:
         process.kill()
     assert process.returncode == 130, err
     assert "Traceback" not in err
+
+
+# --- the lesson and the module, in step -----------------------------------------------------------------------
+
+LESSON = Path(__file__).resolve().parent.parent / "notebooks" / "10_coordinating_tasks.ipynb"
+
+
+def _lesson_code() -> dict[str, Any]:
+    """The lesson's crawler pieces and its final crawler, run from the notebook's own cells."""
+    cells = [
+        "".join(c["source"]) for c in json.loads(LESSON.read_text())["cells"] if c["cell_type"] == "code"
+    ]
+    setup = next(cell for cell in cells if "leftovers.snapshot()" in cell)
+    imports = [line for line in setup.splitlines() if line.startswith(("import ", "from "))]
+    wanted = [cell for cell in cells if cell.startswith(("def canonical(", "SHUT_DOWN ="))]
+    assert len(wanted) == 2, "the lesson's pieces and its final crawler are where this test expects them"
+    namespace: dict[str, Any] = {}
+    exec("\n".join([*imports, *wanted]), namespace)  # noqa: S102 (our own notebook's code)
+    return namespace
+
+
+def test_the_lesson_reads_links_as_the_module_does() -> None:
+    lesson = _lesson_code()
+    origin = "http://127.0.0.1:8010"
+    site = make_site()
+    for page, hrefs in site.pages.items():
+        for href in hrefs:
+            href = href.replace("@ORIGIN@", origin)
+            assert lesson["canonical"](href, origin + page) == canonical(href, origin + page)
+            url = canonical(href, origin + page)
+            assert lesson["on_site"](url, origin + "/") == on_site(url, origin + "/")
+
+
+async def test_the_lessons_final_crawler_finds_what_the_modules_finds(plain: services.Service) -> None:
+    lesson = _lesson_code()
+    root = plain.url + "/"
+    theirs = await lesson["crawl_within"](root, workers=6, deadline=30)
+    ours = await crawl(root, workers=6, deadline=30)
+    assert theirs == {url: str(page.status) for url, page in ours.pages.items()}
+    near = await lesson["crawl_within"](root, workers=6, max_depth=1)
+    assert {url.removeprefix(plain.url) for url in near} == {"/", *make_site(PAGES).targets("/")}

@@ -185,7 +185,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where to start (default: a local site started for the run)",
     )
     parser.add_argument(
-        "-w", "--workers", type=positive_int, default=8, metavar="N", help="tasks fetching pages (default 8)"
+        "--workers", type=positive_int, default=8, metavar="N", help="tasks fetching pages (default 8)"
     )
     parser.add_argument("--max-depth", type=positive_int, metavar="N", help="follow at most N links from URL")
     parser.add_argument(

@@ -159,7 +159,7 @@ async def crawl_all_leaving_workers(root: str, get_links: GetLinks, workers: int
 
 async def crawl_all_blocking(root: str, get_links: GetLinks, workers: int) -> set[str]:
     async def handle(url: str, queue: asyncio.Queue[str], seen: set[str]) -> None:
-        time.sleep(0.06)  # noqa: ASYNC251 ("be polite to the server": but it stops the whole loop)
+        time.sleep(0.2)  # noqa: ASYNC251 ("be polite to the server": but it stops the whole loop)
         for link in await get_links(url):
             if link not in seen and on_site(link, root):
                 seen.add(link)
@@ -412,7 +412,7 @@ class OnceCacheBlocking:
     async def get(self, key: str) -> Any:
         async with self.locks.setdefault(key, asyncio.Lock()):
             if key not in self.values:
-                time.sleep(0.06)  # noqa: ASYNC251 (a blocking call inside a coroutine: the loop stands still)
+                time.sleep(0.2)  # noqa: ASYNC251 (a blocking call inside a coroutine: the loop stands still)
                 self.values[key] = await self.fetch(key)
         return self.values[key]
 
