@@ -22,6 +22,17 @@ APPENDICES := $(sort $(wildcard notebooks/appendix_*.ipynb))
 SOLUTIONS := $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*.ipynb))
 NOTEBOOKS := $(LESSONS) $(APPENDICES) $(SOLUTIONS)
 NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+# make test, unit and nbval run on JOBS pytest-xdist workers: one and a half per CPU, as most tests and cells
+# wait on sockets, timers and kernels rather than compute. More workers would keep every CPU busy, and the
+# tests that time the event loop (its longest lag, a CPU share) would then fail for want of a free CPU.
+# JOBS=0 runs everything in this one process, in the exact order the seed gives (with workers, which worker
+# runs what depends on timing).
+JOBS ?= $(shell $(PYTHON) -c 'import os; n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1; print(n + n // 2)')
+# Each test file and each notebook goes to one worker whole: a notebook's cells share one kernel and run in
+# order, and a file's module-scoped fixtures (a server, a built site) are set up once, as without workers.
+XDIST := -n $(JOBS) --dist loadfile
+# The order's seed: SEED=N repeats a run's order.
+RUN_SEED = $(if $(SEED),$(SEED),$$($(BIN)/python -c 'import random; print(random.randrange(1, 10**6))'))
 # The project's external notebook lint, when it sits beside the repository; forks run without it.
 LINT_TOOL := ../shared/tools/notebook_lint.py
 export PYTHONDONTWRITEBYTECODE := 1
@@ -34,7 +45,7 @@ KERNEL_DISPLAY_NAME := Python 3 (async workbook)
 
 help:
 	@echo "make lab        open JupyterLab on the workbook (builds $(VENV) if missing)"
-	@echo "make test       unit tests + strict nbval on every notebook"
+	@echo "make test       unit tests + strict nbval on every notebook, on JOBS workers (make unit, make nbval: each alone)"
 	@echo "make e2e        every notebook run in JupyterLab in headless Chromium (screenshots in build/e2e/)"
 	@echo "make notebooks  re-execute every notebook from a fresh kernel, storing outputs"
 	@echo "make slides     reveal.js slides of every lesson, from stored outputs, in build/slides/ (offline)"
@@ -42,13 +53,16 @@ help:
 	@echo "make lint       ruff on support/, tests/, benchmarks/ and notebooks, the notebook checks, mypy on support/"
 	@echo "make bench      run every benchmark, write benchmarks/report.md and the README's performance table"
 	@echo "make mutate     mutation testing (mutmut) of the modules the lessons rely on; a score per module"
+	@echo "make hub        JupyterHub for a class on this machine: a password and a server per learner (README)"
+	@echo "make hub-test   start the hub on 127.0.0.1, three learners run lesson 00, isolation checked (about 1 min)"
+	@echo "make class-load K learners (8) run every lesson and solutions notebook at once; clashes fail it"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs network)"
 	@echo "make clean      remove venvs, caches and generated data"
 
 venv: $(STAMP)
 
-# Rebuilt when the lock or the project metadata change.
-$(STAMP): requirements.lock pyproject.toml
+# Rebuilt when the lock, the project metadata or the kernel's start-up change.
+$(STAMP): requirements.lock pyproject.toml support/workbook/kernel_interrupt.py
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11-3.13 is needed, $(PYTHON) is %d.%d" % v)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -56,6 +70,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	# The kernel notebooks ask for ("python3") is this venv's own Python.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "$(KERNEL_DISPLAY_NAME)" >/dev/null
+	# Its start-up, read by every kernel of this venv: Interrupt Kernel stops a cell stuck in an await.
+	$(BIN)/python -m support.workbook.kernel_interrupt >/dev/null
 	# No news pop-up or update check: the lab runs offline, in class.
 	$(BIN)/python -m support.workbook.lab_settings >/dev/null
 	touch $@
@@ -66,15 +82,20 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
-test: unit nbval
+# What make unit and make nbval run, in one pytest: the workers stay busy from the first test to the last.
+# Notebooks come in the seed's order among the tests, each one's cells in their own order (conftest.py).
+test: $(STAMP)
+	@seed=$(RUN_SEED); \
+	echo "tests and notebooks in random order, seed $$seed (make test SEED=$$seed repeats it)"; \
+	$(BIN)/python -m pytest -q $(XDIST) -p randomly --randomly-seed=$$seed -m "not e2e" $(NBVAL) tests $(NOTEBOOKS)
 
 # The browser tests (marked e2e) take minutes: `make e2e` runs them, `make unit` says so in one line.
 # In a random order (pytest-randomly), so no test leans on another having run first. The first line names the
 # seed: `make unit SEED=N` repeats that order.
 unit: $(STAMP)
-	@seed=$(if $(SEED),$(SEED),$$($(BIN)/python -c 'import random; print(random.randrange(1, 10**6))')); \
+	@seed=$(RUN_SEED); \
 	echo "tests in random order, seed $$seed (make unit SEED=$$seed repeats it)"; \
-	$(BIN)/python -m pytest -q -p randomly --randomly-seed=$$seed -m "not e2e" tests
+	$(BIN)/python -m pytest -q $(XDIST) -p randomly --randomly-seed=$$seed -m "not e2e" tests
 
 # Every notebook run from JupyterLab's menu in the system's Chromium (apt-get install chromium), on a copy of
 # notebooks/. Screenshots and the Run-All times go to build/e2e/. Fails at once, in one line, without Chromium.
@@ -84,7 +105,7 @@ e2e: $(STAMP)
 	$(BIN)/python -m pytest -q -m e2e -rs tests/e2e
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest -q $(NBVAL) $(NOTEBOOKS)
+	$(BIN)/python -m pytest -q $(XDIST) $(NBVAL) $(NOTEBOOKS)
 
 # Stored outputs come only from here: each notebook from a fresh kernel, top to bottom, in order.
 notebooks: $(STAMP)
@@ -121,8 +142,32 @@ bench-readme: $(STAMP)
 mutate: $(STAMP)
 	$(BIN)/python tests/mutation/run.py $(if $(SAMPLE),--sample $(SAMPLE)) $(MODULES)
 
+# -- A class on one machine (README, "Teaching a class") ------------------------------------------------------
+.PHONY: hub hub-test class-load
+HUB_PROXY := hub/node/node_modules/.bin/configurable-http-proxy
+
+# The proxy JupyterHub routes through, from npm: the exact versions of hub/node/package-lock.json, installed into
+# hub/node only (never globally). Needs Node.js 20+ and npm, and the npm registry the first time.
+$(HUB_PROXY): hub/node/package.json hub/node/package-lock.json
+	@command -v npm >/dev/null || { echo "make hub needs Node.js 20+ and npm (e.g. apt-get install nodejs npm)"; exit 1; }
+	npm ci --prefix hub/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The class hub on http://127.0.0.1:8900 (HUB_IP, HUB_PORT, HUB_STATE, HUB_ADMIN: hub/jupyterhub_config.py).
+hub: $(STAMP) $(HUB_PROXY)
+	$(BIN)/jupyterhub -f hub/jupyterhub_config.py
+
+# Not part of `make test`: a real hub, proxy, three learners' servers and kernels (about a minute on 2 cores).
+hub-test: $(STAMP) $(HUB_PROXY)
+	$(BIN)/python -m pytest -q hub/test_hub.py
+
+# Not part of `make test`: K learners (default 8) at once, each in their own folder and home, running every lesson
+# and solutions notebook with strict nbval; fails on any port, file or cache clash. CPU-heavy: run it alone.
+class-load: $(STAMP)
+	$(BIN)/python -m support.workbook.class_load $(if $(K),--learners $(K))
+
 lock:
-	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
+	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra hub --universal --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf .venv .venv-* .pytest_cache .ruff_cache .mypy_cache build mutants *.egg-info support/*.egg-info

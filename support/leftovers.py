@@ -15,7 +15,9 @@ What is left out, and why:
 - idle workers of a thread pool (the ones behind ``asyncio.to_thread``): the pool keeps them waiting for the
   next call, and they end with the pool;
 - a thread or process that is on its way out: each is given ``grace`` seconds to end (a service's output
-  reader ends just after its server exits).
+  reader ends just after its server exits);
+- pyzmq's garbage-collector thread: the kernel starts it the first time it sends a large output (an image)
+  without copying it, and keeps it for good.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = ["Leftovers", "Snapshot", "snapshot", "still_running"]
 _KERNEL_PACKAGES = (f"{os.sep}ipykernel{os.sep}", f"{os.sep}IPython{os.sep}")
 # concurrent.futures.ThreadPoolExecutor names its workers "<prefix>_<n>"; asyncio's default pool is "asyncio".
 _POOL_PREFIXES = ("asyncio_", "ThreadPoolExecutor-")
+_KERNEL_THREAD_MODULES = ("zmq.",)  # pyzmq's garbage collector, which the kernel starts on a large output
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,11 @@ def still_running(since: Snapshot, *, grace: float = 2.0) -> Leftovers:
     """What was started after ``since`` and is still running, once threads and processes had ``grace`` s to end."""
     deadline = time.monotonic() + grace
     threads = [
-        t for t in threading.enumerate() if t not in since.threads and not t.name.startswith(_POOL_PREFIXES)
+        t
+        for t in threading.enumerate()
+        if t not in since.threads
+        and not t.name.startswith(_POOL_PREFIXES)
+        and not type(t).__module__.startswith(_KERNEL_THREAD_MODULES)
     ]
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))

@@ -38,6 +38,8 @@ __all__ = [
     "in_flight_counts",
     "await_chain_chart",
     "latency_chart",
+    "levels_chart",
+    "rate_chart",
     "save_png",
     "WIDTH",
 ]
@@ -151,6 +153,67 @@ def sweep_chart(
     return fig
 
 
+def rate_chart(
+    measured: Mapping[float, float],
+    title: str,
+    *,
+    xlabel: str,
+    ylabel: str,
+    ideal: Mapping[float, float] | None = None,
+    ideal_label: str = "ideal",
+) -> Figure:
+    """A rate (pages a second, requests a second) against a setting such as the number of workers.
+
+    The setting's axis is logarithmic (1, 2, 4, 8...), the rate's linear from 0, so a rate that stops growing
+    shows as a flat line: the knee. Each point is labelled with its value; ``ideal`` draws, dashed, what the
+    rate would be if it grew in proportion to the setting.
+    """
+    if not measured:
+        raise ValueError("rate_chart needs at least one measurement")
+    xs = sorted(measured)
+    ys = [measured[x] for x in xs]
+    fig, ax = _figure(2.8)
+    top = max(ys)
+    if ideal:
+        ideal_xs = sorted(ideal)
+        ax.plot(ideal_xs, [ideal[x] for x in ideal_xs], linestyle="--", color="#8C8C8C", label=ideal_label)
+    ax.plot(xs, ys, marker="o", color=_STATUS_COLOURS[Status.OK], label="measured")
+    for x, y in zip(xs, ys, strict=True):
+        ax.annotate(f"{y:.0f}", (x, y), xytext=(-4, 6), textcoords="offset points", fontsize=8, ha="right")
+    ax.set_xscale("log")
+    ax.set_xticks(xs, [f"{x:g}" for x in xs])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(0, top * 1.3)  # the ideal line may climb out of view: the measured points are the story
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return fig
+
+
+def levels_chart(series: Mapping[str, Sequence[Span]], title: str, *, ylabel: str = "at once") -> Figure:
+    """How many spans of each series were open at each moment, one step line per series on one time axis.
+
+    A span per item from the moment it entered a queue to the moment it left it draws the queue's length over
+    time; a span per request draws the requests in flight.
+    """
+    if not series or not all(series.values()):
+        raise ValueError("levels_chart needs at least one series, and spans in every series")
+    fig, ax = _figure(2.6)
+    top = 0
+    for colour, (label, spans) in zip(_BAR_COLOURS[1:], series.items(), strict=False):
+        times, counts = in_flight_counts(spans)
+        ax.step(times, counts, where="post", color=colour, label=f"{label} (peak {max(counts)})")
+        top = max(top, max(counts))
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, top * 1.15 + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return fig
+
+
 def timeline_chart(
     spans: Sequence[Span],
     title: str = "Who ran when",
@@ -159,6 +222,7 @@ def timeline_chart(
     xlabel: str = "seconds since start",
     rows: Literal["span", "name"] = "span",
     xmax: float | None = None,
+    what: str = "tasks",
 ) -> Figure:
     """A Gantt chart: one row per span from its start to its end, coloured by status.
 
@@ -166,12 +230,13 @@ def timeline_chart(
     in several slices. Beyond ``max_rows`` rows the spans are packed into lanes (a new lane only when every
     lane is busy), so hundreds of requests still fit in a column. ``xmax`` fixes the time axis, so that
     charts meant to be compared share one scale (or draw them together with :func:`timelines_chart`).
+    ``what`` names the spans on the lanes' axis label ("120 requests in 10 lanes").
     """
     if not spans:
         raise ValueError("timeline_chart needs at least one span")
     n_rows = len(_row_names(spans, rows)) if rows == "name" else len(spans)
     fig, ax = _figure(min(1.0 + 0.22 * min(n_rows, max_rows + 1), 7.0))
-    _draw_timeline(ax, spans, max_rows=max_rows, rows=rows)
+    _draw_timeline(ax, spans, max_rows=max_rows, rows=rows, what=what)
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     if xmax is not None:
@@ -186,10 +251,12 @@ def timelines_chart(
     max_rows: int = 40,
     xlabel: str = "seconds since start",
     rows: Literal["span", "name"] = "span",
+    what: str = "tasks",
 ) -> Figure:
     """Several timelines stacked on one time axis: the way to compare them, since the scale is shared.
 
     Drawn apart, a 2.5 s staircase and a 0.25 s block each fill their own width and look the same size.
+    ``what`` names the spans, as in :func:`timeline_chart`.
     """
     if not panels or not all(panels.values()):
         raise ValueError("timelines_chart needs at least one panel, and spans in every panel")
@@ -209,7 +276,7 @@ def timelines_chart(
     )
     for ax, (name, spans) in zip(axes[:, 0], panels.items(), strict=True):
         ax.spines[["top", "right"]].set_visible(False)
-        _draw_timeline(ax, spans, max_rows=max_rows, rows=rows)
+        _draw_timeline(ax, spans, max_rows=max_rows, rows=rows, what=what)
         ax.set_title(name, loc="left", fontsize=10)
     axes[-1, 0].set_xlabel(xlabel)
     axes[0, 0].set_xlim(0, max(s.end for spans in panels.values() for s in spans) * 1.02)
@@ -243,7 +310,7 @@ def _row_names(spans: Sequence[Span], rows: str) -> list[str]:
     return names
 
 
-def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str) -> None:
+def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str, what: str = "tasks") -> None:
     ordered = sorted(spans, key=lambda s: (s.start, s.name))
     if rows == "name":
         names = _row_names(ordered, rows)
@@ -274,7 +341,7 @@ def _draw_timeline(ax: Axes, spans: Sequence[Span], *, max_rows: int, rows: str)
     if rows == "name" or len(ordered) <= max_rows:
         ax.set_yticks(range(n_lanes), labels, fontsize=8)
     else:
-        ax.set_ylabel(f"{len(ordered)} tasks in {n_lanes} lanes")
+        ax.set_ylabel(f"{len(ordered)} {what} in {n_lanes} lanes")
         ax.set_yticks([])
     ax.set_ylim(n_lanes - 0.5, -0.5)  # first row on top
     statuses = sorted({s.status for s in ordered})

@@ -1,10 +1,14 @@
-"""Test-wide guard: the workbook never reaches beyond this machine; and the hostile flag site.
+"""Test-wide guard: the workbook never reaches beyond this machine; the hostile flag site; the e2e line.
 
 Every connection a test makes from this process must go to a loopback address (the local services) or a
 Unix socket. Anything else fails loudly here instead of hanging on a network that CI does not have.
 
 ``hostile_site(plan, ...)`` starts a :class:`hostile_site.HostileSite`, a flag site that misbehaves on purpose,
 and stops it when the test ends.
+
+``make unit`` and ``make test`` say in one line that they left the browser tests out, also when pytest-xdist's
+workers, not this process, did the deselecting. How the run is ordered and shared among the workers is in the
+repository's top conftest.py, which ``make nbval`` loads too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from typing import Any
 
 import pytest
 from hostile_site import HostileSite
+
+# The browser tests a `-m "not e2e"` run left out: counted here, or by each xdist worker and sent back.
+_E2E_DESELECTED = "e2e_deselected"
+_e2e_deselected = 0
 
 _original_connect = socket.socket.connect
 _original_connect_ex = socket.socket.connect_ex
@@ -68,3 +76,38 @@ def hostile_site() -> Iterator[Callable[..., HostileSite]]:
     yield start
     for site in sites:
         site.stop()
+
+
+# -- the browser tests left out ----------------------------------------------------------------------------
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    global _e2e_deselected
+    _e2e_deselected += sum(1 for item in items if item.get_closest_marker("e2e"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # An xdist worker: its count goes back to the controlling process, which prints the summary.
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output[_E2E_DESELECTED] = _e2e_deselected
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    # Every worker collects and deselects the same tests: one worker's count is the run's.
+    global _e2e_deselected
+    _e2e_deselected = max(_e2e_deselected, node.workeroutput.get(_E2E_DESELECTED, 0))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    # One line when `-m "not e2e"` (make unit, make test) left the browser tests out, not when -k picked a few.
+    if _e2e_deselected and "not e2e" in (config.option.markexpr or ""):
+        from e2e.browser import chromium_missing
+
+        missing = chromium_missing()
+        terminalreporter.write_line(
+            f"{_e2e_deselected} browser tests not run: {missing}"
+            if missing
+            else f"{_e2e_deselected} browser tests not run here: `make e2e` runs them"
+        )

@@ -12,7 +12,7 @@ asyncio clients and CLI subprocesses all talk to it alike. It serves the flag si
 ``garbage``        bytes that are not HTTP at all, then the connection is closed
 ``truncated``      a Content-Length of 1,000 and 100 bytes of body, then the connection is closed
 ``trickle``        headers at once, then the body one byte every ``trickle_interval`` seconds
-``trickle_image``  good metadata at once; the image as ``trickle`` (a stall in flags3's second request)
+``trickle_meta``   a real GIF at once; the metadata as ``trickle`` (a stall in flags3's second request)
 ``meta:<case>``    a real GIF, and one of :data:`BAD_METADATA` as metadata
 ================== =========================================================================================
 
@@ -56,7 +56,7 @@ BAD_METADATA: dict[str, bytes] = {
     "no_letters": json.dumps({"country": "!!!"}).encode(),
     "empty": json.dumps({"country": ""}).encode(),
 }
-BEHAVIOURS = ("ok", "html", "gif_label", "garbage", "truncated", "trickle", "trickle_image") + tuple(
+BEHAVIOURS = ("ok", "html", "gif_label", "garbage", "truncated", "trickle", "trickle_meta") + tuple(
     f"meta:{case}" for case in BAD_METADATA
 )
 
@@ -214,7 +214,7 @@ class HostileSite:
             entry.body_sent = 100
             return False
         entry.body_size = len(body)
-        if behaviour == "trickle" or (behaviour == "trickle_image" and not is_metadata):
+        if behaviour == "trickle" or (behaviour == "trickle_meta" and is_metadata):
             await self._trickle(entry, content_type, body, reader, writer)
             return False
         await _respond(writer, 200, content_type, body)

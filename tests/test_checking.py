@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
 
 import support
-from support.exercises.checking import Verdict, checker, describe_error, fail, is_stub, require
+from support.exercises.checking import (
+    Verdict,
+    checker,
+    describe_error,
+    fail,
+    is_stub,
+    own_work,
+    require,
+    waiting_for,
+)
 
 
 def stub_with_dots(x: int) -> int:
@@ -283,3 +293,160 @@ def test_a_lessons_checker_is_registered_as_lesson_dot_name(monkeypatch: pytest.
 
     checking.checker("Exercise 10", todo="write other")(check_other)
     assert checking.registry() == {"some_lesson.check_thing": made}
+
+
+# --- the time limit holds whatever the answer does ------------------------------------------------------------
+
+
+@checker("Exercise 6", todo="write later above", time_limit=0.5, hang="later() to return")
+async def check_later_quickly(later) -> str:  # noqa: ANN001
+    await later()
+    return "later() returned"
+
+
+def _running_tasks() -> list[asyncio.Task[object]]:
+    return [t for t in asyncio.all_tasks() if not t.done() and t is not asyncio.current_task()]
+
+
+async def _timed_verdict(answer: object) -> tuple[Verdict, float]:
+    started = time.perf_counter()
+    verdict = await check_later_quickly.verdict(answer)
+    return verdict, time.perf_counter() - started
+
+
+async def swallows_every_cancellation() -> None:
+    while True:
+        try:
+            await asyncio.sleep(0.01)
+        except BaseException:  # noqa: BLE001 (the mistake on show)
+            continue
+
+
+async def starts_a_task_that_swallows() -> None:
+    async def watchdog() -> None:
+        while True:
+            try:
+                await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                pass
+
+    asyncio.create_task(watchdog())  # noqa: RUF006
+    await asyncio.Event().wait()
+
+
+async def sleeps_in_the_thread() -> None:
+    while True:
+        time.sleep(0.05)  # noqa: ASYNC251 (the mistake on show)
+
+
+async def spins_without_await() -> None:
+    total = 0
+    while True:
+        total += sum(range(1000))
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (swallows_every_cancellation, "`except BaseException:` at line"),
+        (starts_a_task_that_swallows, "`except asyncio.CancelledError:` at line"),
+        (sleeps_in_the_thread, "the `time.sleep` in it"),
+        (spins_without_await, "a loop with no `await` in it"),
+    ],
+)
+async def test_the_limit_ends_the_check_whatever_the_answer_does(answer: object, hint: str) -> None:
+    before = _running_tasks()
+    verdict, took = await _timed_verdict(answer)
+    assert verdict.status == "failed" and hint in verdict.message, verdict.line()
+    assert took < 0.5 + 1.0, f"the check ran {took:.2f} s with a limit of 0.5 s"
+    assert _running_tasks() == before  # nothing the answer started is still running
+
+
+async def test_a_stopped_answer_leaves_no_warning_for_a_later_cell() -> None:
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await check_later_quickly.verdict(swallows_every_cancellation)
+        gc.collect()
+        await asyncio.sleep(0.05)
+    assert not [str(w.message) for w in caught if "swallows_every_cancellation" in str(w.message)]
+
+
+async def test_the_hint_names_what_the_check_was_waiting_for() -> None:
+    async def waits_for_ever() -> None:
+        await asyncio.Event().wait()
+
+    verdict, took = await _timed_verdict(waits_for_ever)
+    assert (
+        verdict.message
+        == "your code was still running after 0.5 s, while the check was waiting for later() to return"
+    )
+    assert took < 1.0
+
+
+@checker("Exercise 5", todo="write later above", time_limit=0.3)
+async def check_in_steps(later) -> str:  # noqa: ANN001
+    with own_work():
+        await asyncio.sleep(0.4)  # the checker's own work: not counted against the learner
+    with waiting_for("the second call"):
+        await later()
+    return "both calls returned"
+
+
+async def test_a_step_names_itself_and_the_checkers_own_work_is_not_counted() -> None:
+    async def quick() -> None:
+        await asyncio.sleep(0.01)
+
+    async def waits_for_ever() -> None:
+        await asyncio.Event().wait()
+
+    assert (await check_in_steps.verdict(quick)).passed
+    verdict = await check_in_steps.verdict(waits_for_ever)
+    assert verdict.message.endswith("while the check was waiting for the second call")
+
+
+@checker("Exercise 4", todo="write step above", time_limit=0.3)
+def check_step(step) -> str:  # noqa: ANN001
+    step()
+    return "step returned"
+
+
+def test_a_plain_check_has_a_time_limit_too() -> None:
+    def spins() -> None:
+        while True:
+            pass
+
+    started = time.perf_counter()
+    verdict = check_step.verdict(spins)
+    assert "kept the event loop's thread busy for more than 0.3 s" in verdict.message
+    assert time.perf_counter() - started < 0.3 + 1.0
+
+
+@checker("Exercise 3", todo="write connect above")
+async def check_connect(connect) -> str:  # noqa: ANN001
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    async with server:
+        await connect(server.sockets[0].getsockname()[1])
+    return "connected"
+
+
+async def test_what_the_answer_left_open_is_closed_before_the_verdict() -> None:
+    opened: list[asyncio.StreamWriter] = []
+
+    async def connects_and_forgets(port: int) -> None:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        opened.append(writer)
+
+    async def forever() -> None:
+        await asyncio.sleep(3600)
+
+    async def leaves_a_task(port: int) -> None:
+        asyncio.get_running_loop().create_task(forever())
+
+    assert (await check_connect.verdict(connects_and_forgets)).passed
+    assert opened[0].is_closing()
+    before = _running_tasks()
+    assert (await check_connect.verdict(leaves_a_task)).passed
+    assert _running_tasks() == before

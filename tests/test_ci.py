@@ -7,8 +7,12 @@ its forks. They are written in two languages (bash, YAML), so nothing but this t
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import signal
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -173,6 +177,109 @@ def test_the_ci_commands_need_nothing_beside_the_repository() -> None:
     ]
     for command in commands:
         assert "../" not in command and "/work/" not in command, command
+
+
+# -- make test: tests and notebooks in one pytest, on xdist workers, in a random order ---------------------
+
+
+def _make_recipe(target: str) -> str:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    match = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert match, f"no recipe for {target}"
+    return match.group(1)
+
+
+def test_make_test_runs_tests_and_notebooks_in_one_random_order_on_workers() -> None:
+    recipe = _make_recipe("test")
+    for needed in ("$(XDIST)", "-p randomly", "--randomly-seed=", "$(NBVAL)", " tests ", "$(NOTEBOOKS)"):
+        assert needed in recipe, f"make test does not pass {needed}"
+    assert "$(XDIST)" in _make_recipe("unit") and "$(XDIST)" in _make_recipe("nbval")
+    # loadfile: a notebook's cells go to one worker (one kernel), in the order collected.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^XDIST := -n \$\(JOBS\) --dist loadfile$", makefile, re.M)
+
+
+def test_notebook_cells_stay_together_and_in_order_under_random_order() -> None:
+    notebooks = ["notebooks/00_getting_started.ipynb", "notebooks/solutions/01_classic_coroutines.ipynb"]
+    # make test's options, collection only, in one process: what each xdist worker collects. (Seed 1 shuffles
+    # these notebooks' cells when nothing puts them back in order.)
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "randomly"]
+    command += ["--randomly-seed=1", "-p", "nbval", "--nbval", "--nbval-current-env"]
+    run = subprocess.run(
+        [*command, "tests/test_ci.py", *notebooks], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    items = [line for line in run.stdout.splitlines() if "::" in line]
+    assert any(item.startswith("tests/test_ci.py::") for item in items)
+    for notebook in notebooks:
+        places = [i for i, item in enumerate(items) if item.startswith(notebook + "::")]
+        assert places, f"{notebook} not collected"
+        assert places == list(range(places[0], places[0] + len(places))), f"{notebook}: cells split up"
+        assert [items[i] for i in places] == [f"{notebook}::Cell {n}" for n in range(len(places))]
+
+
+_TIMED_TESTS = """
+import time
+import pytest
+
+def _record(name, started):
+    with open(name, "a") as f:
+        f.write(f"{started} {time.monotonic()}\\n")
+
+@pytest.mark.alone
+def test_alone():
+    started = time.monotonic()
+    time.sleep(0.4)
+    _record("alone.txt", started)
+
+@pytest.mark.parametrize("n", range(12))
+def test_shared(n):
+    started = time.monotonic()
+    time.sleep(0.1)
+    _record("shared.txt", started)
+"""
+
+
+def test_a_test_marked_alone_runs_while_no_other_worker_runs_a_test(tmp_path: Path) -> None:
+    (tmp_path / "test_timed.py").write_text(_TIMED_TESTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers = alone\n")
+    # The repository's top conftest.py as a plugin of a run elsewhere: its hooks, none of its tests.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-n", "2", "-p", "no:randomly"]
+    run = subprocess.run(
+        [*command, "test_timed.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    [alone] = [tuple(map(float, line.split())) for line in (tmp_path / "alone.txt").read_text().splitlines()]
+    shared = [tuple(map(float, line.split())) for line in (tmp_path / "shared.txt").read_text().splitlines()]
+    assert len(shared) == 12
+    overlapping = [(a, b) for a, b in shared if a < alone[1] and b > alone[0]]
+    assert not overlapping, f"ran beside the test marked alone {alone}: {overlapping}"
+    together = sum(1 for a, b in shared for c, d in shared if (a, b) < (c, d) and a < d and c < b)
+    assert together, "the other tests never ran at the same time: the workers were not used"
+
+
+def test_ctrl_c_works_in_the_tests_programs_when_pytest_started_with_it_ignored(tmp_path: Path) -> None:
+    # `make test &` in a script starts pytest with SIGINT ignored, and every program a test starts inherits it.
+    (tmp_path / "test_sigint.py").write_text(
+        "import signal, subprocess, sys\n"
+        "def test_handler():\n"
+        "    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+        "    child = 'import signal; print(signal.getsignal(signal.SIGINT))'\n"
+        "    out = subprocess.run([sys.executable, '-c', child], capture_output=True, text=True).stdout\n"
+        "    assert 'default_int_handler' in out, out\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:randomly", "test_sigint.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 # -- pre-commit -------------------------------------------------------------------------------------------

@@ -7,16 +7,23 @@ import json
 import pstats
 import time
 
+import pytest
+
 from support import cpu_time
 
 
+@pytest.mark.alone  # a CPU share: under make test, the other workers would hold the CPUs
 def test_usage_tells_waiting_from_computing() -> None:
     with cpu_time.usage() as waiting:
         time.sleep(0.1)
-    with cpu_time.usage() as computing:
-        sum(i * i for i in range(300_000))
     assert waiting.wall >= 0.09 and waiting.cpu_share < 0.3
-    assert computing.cpu_share > 0.5
+    # The best of three: on a busy machine (make test's parallel workers) one run may get a fraction of a core.
+    shares = []
+    for _ in range(3):
+        with cpu_time.usage() as computing:
+            sum(i * i for i in range(300_000))
+        shares.append(computing.cpu_share)
+    assert max(shares) > 0.5, shares
 
 
 def test_areas_from_paths_and_names() -> None:

@@ -82,3 +82,15 @@ def test_show_versions_names_python_and_each_package(capsys: pytest.CaptureFixtu
     assert line.startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
     assert f"httpx {metadata.version('httpx')}" in line
     assert "no-such-package-xyz (missing" in line
+
+
+def test_an_editable_install_of_this_repo_counts_whatever_the_env_is_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # repo2docker (Binder, Zero to JupyterHub images) installs environment.yml into an env called "notebook".
+    if Path(sys.prefix).resolve().parent != REPO_ROOT:
+        pytest.skip("not running from the workbook's venv")
+    monkeypatch.delenv("CONDA_DEFAULT_ENV", raising=False)
+    assert envcheck.installed_from_this_repo()
+    monkeypatch.setattr(sys, "prefix", "/srv/conda/envs/notebook")  # the install is not in that env
+    assert not envcheck.installed_from_this_repo()

@@ -7,11 +7,13 @@ with its own hint (✘). A checker that nobody tried with wrong answers fails he
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import inspect
 import pkgutil
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,11 @@ def _all_cases() -> list[Cases]:
 def _import_every_checker_module() -> None:
     for info in pkgutil.iter_modules(support.exercises.__path__):
         importlib.import_module(f"support.exercises.{info.name}")
+
+
+def _running_tasks() -> set[asyncio.Task[Any]]:
+    current = asyncio.current_task()
+    return {task for task in asyncio.all_tasks() if not task.done() and task is not current}
 
 
 CASES = _all_cases()
@@ -62,7 +69,9 @@ def test_every_checker_is_tried_with_at_least_three_wrong_answers() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 async def test_the_model_answer_passes(case: Cases) -> None:
+    before = _running_tasks()
     verdict = await _verdict(case.check, case.right, case.several)
+    assert _running_tasks() == before
     assert verdict.status == "passed", verdict.line()
     assert verdict.line().startswith(f"✔ {case.check.exercise} passed: ")
 
@@ -77,7 +86,14 @@ async def test_the_untouched_stub_is_not_tried_yet(case: Cases) -> None:
     ("case", "wrong"), WRONG, ids=[f"{c.name}-{getattr(w.answer, '__name__', 'value')}" for c, w in WRONG]
 )
 async def test_each_wrong_answer_gets_its_hint(case: Cases, wrong: Wrong) -> None:
+    before = _running_tasks()
+    started = time.perf_counter()
     verdict = await _verdict(case.check, wrong.answer, case.several)
+    took = time.perf_counter() - started
+    # Whatever the answer did (hung, swallowed cancellation, blocked the thread), the check ends within its
+    # limit and a second, and stops everything the answer started before it prints its line.
+    assert took < case.check.time_limit + 1.0, f"{wrong.mistake}: the check ran {took:.1f} s"
+    assert _running_tasks() == before, f"{wrong.mistake}: left {_running_tasks() - before} running"
     assert verdict.status == "failed", f"{wrong.mistake}: accepted ({verdict.line()})"
     line = verdict.line()
     assert line.startswith(f"✘ {case.check.exercise}: ")

@@ -49,13 +49,22 @@ async def test_fake_dns_stop_all_leaves_nothing_running() -> None:
     assert dns.running == [] and sorted(dns.cancelled) == ["a.dev", "b.dev"]
 
 
+def _fastest_call(work: BusyWork, tries: int = 3) -> float:
+    """The shortest of a few calls: a busy machine (make test's parallel workers) may pause any one of them."""
+    times = []
+    for _ in range(tries):
+        started = time.perf_counter()
+        work("if.dev")
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+@pytest.mark.alone  # times a busy loop: under make test, the other workers would hold the CPUs
 def test_busy_work_takes_its_time_and_counts_calls() -> None:
     short, long = BusyWork(0.002), BusyWork(0.02)
-    started = time.perf_counter()
     assert short("if.dev") == BusyWork.digest("if.dev")
-    middle = time.perf_counter()
     long("if.dev")
-    ended = time.perf_counter()
-    assert (ended - middle) > 3 * (middle - started), "ten times the work should take several times longer"
     assert (short.calls, long.calls) == (1, 1)
+    short_time, long_time = _fastest_call(BusyWork(0.002)), _fastest_call(BusyWork(0.02))
+    assert long_time > 3 * short_time, "ten times the work should take several times longer"
     assert BusyWork.digest("a.dev") != BusyWork.digest("b.dev")

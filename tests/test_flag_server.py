@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import select
 import socket
 import subprocess
 import sys
@@ -492,6 +493,39 @@ def test_oversize_headers_are_refused_then_service_goes_on(plain: services.Servi
     assert _status(_raw(plain, _request("/flags/br/br.gif"))) == 200
 
 
+def test_headers_growing_past_the_limit_in_many_reads_get_431(plain: services.Service) -> None:
+    # Never finished and sent a KiB at a time: no single read holds too much, the total does. The answer must
+    # come long before the header deadline would end the connection anyway.
+    started = time.perf_counter()
+    with socket.create_connection((plain.host, plain.port), timeout=5) as sock:
+        sock.sendall(b"GET /flags/br/br.gif HTTP/1.1\r\nHost: x\r\nX-Padding: ")
+        for _ in range(64):
+            if select.select([sock], [], [], 0.005)[0]:
+                break  # the server answered: sending more would only make it reset the connection
+            sock.sendall(b"a" * 1024)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert _status(answer) == 431, answer[:80]
+    assert time.perf_counter() - started < asgi_server.HEADER_TIMEOUT / 2
+    _still_serves(plain)
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status"),
+    [
+        (b"GET /flags/br/br.gif HTTP/1.1\r\n\r\n", 400),  # HTTP/1.1 without Host
+        (b"GET /flags/br/br.gif HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),  # two of them
+        (b"GET /flags/br/br.gif HTTP/1.0\r\n\r\n", 200),  # HTTP/1.0 needs none
+        (b"GET /flags/br/br.gif HTTP/1.1\r\nhost: a\r\nConnection: close\r\n\r\n", 200),
+    ],
+)
+def test_an_http_1_1_request_needs_exactly_one_host(
+    plain: services.Service, request_head: bytes, status: int
+) -> None:
+    assert _status(_raw(plain, request_head, half_close=True)) == status
+
+
 def test_half_closed_and_idle_connections_do_not_block_others(plain: services.Service) -> None:
     # A complete request then our FIN: the server may answer or hang up, but must do one of them.
     answer = _raw(plain, _request("/flags/br/br.gif"), half_close=True)
@@ -726,10 +760,70 @@ def test_peak_in_flight_does_not_import_matplotlib() -> None:
 
 
 def test_the_protocol_overrides_only_what_uvicorn_still_has() -> None:
-    # asgi_server subclasses uvicorn's private H11Protocol; an upgrade that renames a method must fail here.
-    from uvicorn.protocols.http.h11_impl import H11Protocol
+    # asgi_server subclasses uvicorn's private HttpToolsProtocol; an upgrade that renames a method must fail here.
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     protocol = asgi_server._protocol_class()
     public = {name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_")}
     assert public == set(asgi_server.OVERRIDDEN)
-    assert all(callable(getattr(H11Protocol, name, None)) for name in asgi_server.OVERRIDDEN)
+    assert all(callable(getattr(HttpToolsProtocol, name, None)) for name in asgi_server.OVERRIDDEN)
+
+
+class _Transport(asyncio.Transport):
+    """Just enough transport for a protocol to serve one request: it keeps what is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"sockname": ("127.0.0.1", 80), "peername": ("127.0.0.1", 5555)}.get(name, default)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+async def test_a_closed_connection_leaves_no_reference_cycle() -> None:
+    # A cycle through the protocol would keep each connection's objects until the cycle collector ran: with
+    # thousands of connections a burst, that is memory and full collections the server pays for.
+    import gc
+    import weakref
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        assert asgi_server.ABORT in scope["extensions"]  # type: ignore[operator]
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+    config = uvicorn.Config(app, http=asgi_server._protocol_class(), lifespan="off", log_level="warning")
+    config.load()
+    gc.disable()
+    try:
+        protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={})
+        transport = _Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for _ in range(20):  # the app's task runs on the loop
+            await asyncio.sleep(0)
+        assert transport.closed and b"".join(transport.written).startswith(b"HTTP/1.1 200 OK")
+        protocol.connection_lost(None)
+        gone = weakref.ref(protocol)
+        del protocol
+        assert gone() is None, "the protocol outlived its connection: it is part of a reference cycle"
+    finally:
+        gc.enable()

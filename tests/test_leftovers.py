@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 from support import leftovers
 
@@ -85,3 +86,21 @@ def test_a_child_process_counts_until_it_is_gone() -> None:
         child.wait()
     assert not leftovers.still_running(at_start, grace=1)
     assert str(leftovers.still_running(at_start, grace=0)) == "0 tasks, 0 threads, 0 processes"
+
+
+def test_the_kernels_zmq_garbage_collector_does_not_count() -> None:
+    # A Jupyter kernel starts it the first time it sends a large output without copying, and keeps it.
+    from zmq.utils.garbage import GarbageCollector
+
+    at_start = leftovers.snapshot()
+    collector = GarbageCollector()
+    collector.start()
+    try:
+        assert collector.thread is not None and collector.thread.is_alive()
+        assert not leftovers.still_running(at_start, grace=0).threads
+        plain = threading.Thread(target=time.sleep, args=(0.5,))
+        plain.start()
+        assert leftovers.still_running(at_start, grace=0).threads == [plain.name]
+        plain.join()
+    finally:
+        collector.stop()

@@ -60,6 +60,8 @@ def test_timeline_chart_packs_many_tasks_into_lanes() -> None:
     ax = fig.axes[0]
     assert {round(b.get_y() + b.get_height() / 2) for b in ax.patches} == {0, 1}
     assert "100 tasks in 2 lanes" in ax.get_ylabel()
+    requests = plots.timelines_chart({"a": spans, "b": spans[:60]}, max_rows=20, what="requests")
+    assert [ax.get_ylabel() for ax in requests.axes] == ["100 requests in 2 lanes", "60 requests in 2 lanes"]
 
 
 def test_plots_draws_in_flight_with_the_timing_step_function() -> None:
@@ -227,3 +229,30 @@ def test_latency_chart_draws_one_curve_per_series_with_marks(tmp_path: Path) -> 
         plots.latency_chart({})
     with pytest.raises(ValueError):
         plots.latency_chart({"empty": []})
+
+
+def test_rate_chart_labels_each_rate_and_starts_at_zero() -> None:
+    fig = plots.rate_chart(
+        {1: 40.0, 2: 80.0, 4: 150.0, 8: 160.0},
+        "pages a second",
+        xlabel="workers",
+        ylabel="pages/s",
+        ideal={1: 40.0, 8: 320.0},
+    )
+    ax = fig.axes[0]
+    assert ["40", "80", "150", "160"] == _texts(fig)
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 160
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4", "8"]
+    with pytest.raises(ValueError):
+        plots.rate_chart({}, "nothing", xlabel="x", ylabel="y")
+
+
+def test_levels_chart_draws_one_line_per_series_with_its_peak() -> None:
+    fig = plots.levels_chart(
+        {"unbounded": [Span("a", 0, 2), Span("b", 0.5, 2), Span("c", 1, 2)], "bounded": [Span("a", 0, 1)]},
+        "queue length",
+    )
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["unbounded (peak 3)", "bounded (peak 1)"]
+    with pytest.raises(ValueError):
+        plots.levels_chart({"empty": []}, "nothing")

@@ -311,3 +311,44 @@ def test_one_helper_gives_the_family_and_the_url_spelling(
     assert services.url_host(host) == in_url
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.bind((host, 0))  # the family really takes that address
+
+
+# --- the command line every server shares --------------------------------------------------------------------
+
+
+@pytest.fixture
+def keep_sigterm() -> Iterator[None]:
+    """``listen`` makes SIGTERM a KeyboardInterrupt for the server's process: put this process's back."""
+    before = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, before)
+
+
+@pytest.mark.usefixtures("keep_sigterm")
+def test_listen_gives_a_listening_socket_and_its_url() -> None:
+    url, sock = services.listen(["--port", "0"], "python -m toy", 8080, "A toy.")
+    with sock:
+        port = sock.getsockname()[1]
+        assert url == f"http://127.0.0.1:{port}" and port != 0
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # accepted by the kernel: the socket listens
+    assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler
+
+
+@pytest.mark.usefixtures("keep_sigterm")
+def test_listen_on_a_taken_port_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(SystemExit) as exit_info:
+            services.listen(["--port", str(taken.getsockname()[1])], "python -m toy.server", 8080, "A toy.")
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("server: cannot listen on 127.0.0.1:")
+
+
+@pytest.mark.parametrize("argv", [["--host", "0.0.0.0"], ["--port", "-1"], ["extra"]])
+def test_listen_refuses_a_bad_command_line_with_status_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        services.listen(argv, "python -m toy", 8080, "A toy.")
+    assert exit_info.value.code == 2

@@ -1,34 +1,23 @@
-"""Two chained requests per flag: the country's ``metadata.json`` first, then its image, saved under its name.
+"""Two chained requests per flag, as in the chapter: the image, then the country's name, which names the file.
 
-With ``await`` the second request simply follows the first in the same coroutine, and the country name from
-the first is still a local variable when the file is saved: no callbacks, no shared state.
+With ``await`` the second request simply follows the first in the same coroutine, and the image is still a local
+variable when the name arrives: no callbacks, no shared state. The image comes first, as in the chapter: when it
+fails there is nothing to name, and the name is never asked for.
 
-The order of requests matters. The chapter takes the semaphore separately for each request, to hold it as
-briefly as possible; but then a flag's second request queues again, behind the first request of every flag
-not yet started, and no image is fetched until nearly all the names are known (with 249 flags and the
-default ``-m``, nothing is saved for the first half of the run). :func:`download_one` holds one slot for both
-requests of a flag instead, so the first flags are saved at once; :func:`download_one_waiting_twice` keeps the
-chapter's order, to compare the two on a request timeline.
+The chapter takes the semaphore once for each request. Then every name request queues again, behind the image
+request of every flag not yet started, and no file is saved until nearly every image is in. Here one slot holds
+both requests of a flag, so files are saved from the start; lesson 04 shows both on the server's timeline.
 
-The name comes from the server, and so is not trusted: :func:`country_name` refuses anything but a plain
-string of reasonable length that cannot climb directories, and that flag counts as an error.
-
-Everything else (bounded concurrency, progress, counting, cancellation) is
-:func:`support.examples.flags2.download_many`, which drives this module's :func:`download_one`. Files are written
-atomically by a worker thread, so a failed second request or a cancellation never leaves a half-written or
-empty file.
-
-``await download_many(...)`` from a notebook; ``python -m support.examples.flags3 --help`` for the command line.
+The name comes from the server, so :func:`country_name` refuses anything but a plain string of reasonable length
+that cannot climb directories; that flag counts as an error. Everything else (bounded concurrency, progress,
+counting, cancellation) is :func:`support.examples.flags2.download_many`, which drives this ``download_one``.
 """
-
-from __future__ import annotations
 
 import asyncio
 import re
 import signal
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,31 +33,20 @@ from support.examples.flags_common import (
     Status,
     failed,
     metadata_url,
-    record,
     safe_filename,
     save_flag,
 )
-from support.timing import Timeline
 
-__all__ = [
-    "MAX_NAME_LENGTH",
-    "country_name",
-    "download_many",
-    "download_one",
-    "download_one_waiting_twice",
-    "get_country",
-    "main",
-]
+__all__ = ["MAX_NAME_LENGTH", "country_name", "download_many", "download_one", "get_country", "main"]
 
 MAX_NAME_LENGTH = 100  # the longest real one, "South Georgia and the South Sandwich Islands", has 44
 _PATH_LIKE = re.compile(r"[/\\\x00-\x1f\x7f]|\.\.")  # separators, "..", control characters
 
 
 async def get_country(client: httpx.AsyncClient, base_url: str, cc: str) -> str:
-    """The country's name from its ``metadata.json``."""
     response = await client.get(metadata_url(base_url, cc))
     response.raise_for_status()
-    return country_name(response)
+    return country_name(response)  # <1>
 
 
 def country_name(response: httpx.Response) -> str:
@@ -93,84 +71,24 @@ async def download_one(
     base_url: str,
     semaphore: asyncio.Semaphore,
     dest: Path,
-    timeline: Timeline | None = None,
-    *,
     time_limit: float | None = DEFAULT_TIMEOUT,
 ) -> Outcome:
-    """Fetch the name, then the flag, and save it as ``<Country_Name>.gif``; no image, no file.
-
-    ``time_limit`` seconds bound both requests together (None: no limit).
-    """
     try:
-        async with semaphore, asyncio.timeout(time_limit):  # one slot, one deadline, for both requests
-            with record(timeline, f"{cc} metadata"):
-                country = await get_country(client, base_url, cc)
-            with record(timeline, f"{cc} flag"):
-                image = await get_flag(client, base_url, cc)
+        async with semaphore, asyncio.timeout(time_limit):  # <2>
+            image = await get_flag(client, base_url, cc)  # <3>
+            country = await get_country(client, base_url, cc)  # <4>
         filename = f"{safe_filename(country)}.gif"
-    except httpx.PoolTimeout:
-        raise  # the pool is smaller than the semaphore: a bug in this client, not a server failure
     except (httpx.HTTPError, BadResponse, TimeoutError) as exc:
         return failed(cc, exc)
     await asyncio.to_thread(save_flag, image, dest, filename)
     return Outcome(cc, Status.OK, filename)
 
 
-async def download_one_waiting_twice(
-    client: httpx.AsyncClient,
-    cc: str,
-    base_url: str,
-    semaphore: asyncio.Semaphore,
-    dest: Path,
-    timeline: Timeline | None = None,
-    *,
-    time_limit: float | None = DEFAULT_TIMEOUT,
-) -> Outcome:
-    """:func:`download_one` in the chapter's order, kept to show its flaw: the semaphore is taken once per
-    request, so the image request waits in line again, behind every flag that has not had its name yet.
-    ``time_limit`` bounds each request here, as a deadline for both would run out in that line.
-    """
-    try:
-        async with semaphore, asyncio.timeout(time_limit):
-            with record(timeline, f"{cc} metadata"):
-                country = await get_country(client, base_url, cc)
-        async with semaphore, asyncio.timeout(time_limit):  # back to the end of the queue
-            with record(timeline, f"{cc} flag"):
-                image = await get_flag(client, base_url, cc)
-        filename = f"{safe_filename(country)}.gif"
-    except httpx.PoolTimeout:
-        raise
-    except (httpx.HTTPError, BadResponse, TimeoutError) as exc:
-        return failed(cc, exc)
-    await asyncio.to_thread(save_flag, image, dest, filename)
-    return Outcome(cc, Status.OK, filename)
+async def download_many(cc_list: list[str], base_url: str, **options: Any) -> Counter[Status]:
+    return await flags2.download_many(cc_list, base_url, per_flag=download_one, **options)  # <5>
 
 
-async def download_many(
-    cc_list: Sequence[str],
-    base_url: str,
-    *,
-    download_one: flags2.DownloadOne = download_one,
-    **options: Any,
-) -> Counter[Status]:
-    """:func:`support.examples.flags2.download_many` (same options) with this module's two-request
-    ``download_one``; pass ``download_one=download_one_waiting_twice`` for the chapter's order.
-    """
-    return await flags2.download_many(cc_list, base_url, download_one=download_one, **options)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: the same options as ``python -m support.examples.flags2``."""
-    return flags_common.main(
-        download_many,
-        argv,
-        prog="python -m support.examples.flags3",
-        description="Download flags named after their country: metadata.json, then the image.",
-        max_concurrency=flags2.MAX_CONCURRENCY,
-        deadline=True,
-        progress=True,
-    )
-
+main = flags_common.command(download_many, max_concurrency=1000, robust=True)
 
 if __name__ == "__main__":
     try:

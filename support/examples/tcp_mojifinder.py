@@ -1,356 +1,127 @@
-"""The character finder as a plain TCP server: type words, get characters, over asyncio streams.
+"""The character finder over plain TCP, with nothing but asyncio streams: type words, get characters.
 
-``asyncio.start_server`` calls :func:`handle_client` once per connection, each in its own task, with a
-``StreamReader`` and a ``StreamWriter``. The protocol is line-based, for ``nc`` or ``telnet``:
+The protocol is line-based, for ``nc`` or ``telnet``. The server sends the prompt ``?> ``; the client sends
+words and a newline; the server answers one line per character (``U+1F431<TAB>🐱<TAB>CAT FACE``), in code
+point order, then a status line ending in ``N found``, then the prompt again. A line that starts with a
+control character ends the session (an arrow key typed in ``nc`` does that, as in the chapter).
 
-- the server sends the prompt ``?> ``;
-- the client sends a query ending in a newline;
-- the server answers one line per character found (``U+1F431<TAB>🐱<TAB>CAT FACE``), sorted by code point,
-  then a status line ending in ``N found``, then the prompt again. A blank line just gets the prompt.
-
-The session lasts until the client closes it. Unlike the chapter's version, this one answers an empty result
-with ``0 found`` and keeps going after a stray control character (an arrow key in ``nc`` sends one), and it
-copes with clients that misbehave, each with one line that says why:
-
-- bytes that are not UTF-8, or control characters: ``error: ...``, and the session goes on;
-- a line longer than ``--max-line`` bytes: ``error: ...``; the rest of that line is read and dropped, never
-  stored, and the session goes on;
-- a client silent for ``--idle-timeout`` seconds, or one that stops reading its answer for that long:
-  ``bye: ...``, then the connection is closed;
-- a client that vanishes mid-answer: its connection is closed, quietly.
-
-Whatever one client does, the others are served: each lives in its own task, and every error of one client's
-connection ends that connection only.
+``asyncio.start_server`` runs :func:`finder` once per connection, each in a task of its own; the
+:func:`supervisor` listens and, when it stops, closes its clients. Lesson 05 defines these functions in its
+cells and runs them; :mod:`support.examples.tcp_mojifinder_hardened` is the next step, a server that copes with
+clients that misbehave.
 
 Run it: ``python -m support.examples.tcp_mojifinder [--port 2323]``, then ``nc 127.0.0.1 2323`` in another
-terminal. It stops (status 0) on Ctrl-C or SIGTERM; status 1 when it cannot listen, 2 on a usage error.
+terminal. Ctrl-C (or SIGTERM) stops it with status 0; status 1 when it cannot listen, 2 on a usage error.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import signal
 import sys
-import unicodedata
-from collections.abc import Callable
+from typing import cast
 
 from support import cli
-from support.examples.charindex import InvertedIndex, format_results, shared_index
+from support.examples.charindex import InvertedIndex, format_results
 from support.lab import services
-from support.lab.services import Service
 from support.open_files import raise_open_file_limit
 
-__all__ = [
-    "DEFAULT_PORT",
-    "IDLE_TIMEOUT",
-    "MAX_LINE",
-    "PROMPT",
-    "ask",
-    "handle_client",
-    "main",
-    "serve",
-    "start",
-    "status_line",
-]
+__all__ = ["CRLF", "PROMPT", "finder", "main", "search", "start", "status_line", "supervisor"]
 
-DEFAULT_PORT = 2323  # the chapter's: telnet's 23 with 23 in front, and unprivileged
-PROMPT = b"?> "
 CRLF = b"\r\n"
-MAX_LINE = 1024  # bytes in a query line; the longest character name has under 100
-IDLE_TIMEOUT = 60.0  # seconds a client may stay silent, or leave its answer unread
-_BATCH = 256  # result lines written between two drains: one client's answer never fills memory
-_BACKLOG = 2048  # a burst of 1,000 connects must queue in the kernel, not be refused
-
-Log = Callable[[str], None]
+PROMPT = b"?> "
+DEFAULT_PORT = 2323  # the chapter's: telnet's 23, twice, and above 1023 so no privilege is needed
+BACKLOG = 2048  # connections the kernel queues before we accept them: a burst of 1,000 waits, not refused
 
 
 def status_line(count: int) -> bytes:
-    """The line that ends every answer, e.g. ``b"──────────── 10 found\\r\\n"``."""
     return f"{'─' * 12} {count} found".encode() + CRLF
 
 
-class _LineTooLong(Exception):
-    """A query line went past the limit; its bytes were dropped up to the newline."""
-
-
-async def _read_line(reader: asyncio.StreamReader) -> bytes:
-    """The next line, newline included; ``b""`` at end of input; a last line without newline as it is.
-
-    A line longer than the reader's limit raises :class:`_LineTooLong` after the rest of it was read and
-    dropped, so the next call starts at the next line. Memory stays within the limit throughout.
-    """
-    try:
-        return await reader.readuntil(b"\n")
-    except asyncio.IncompleteReadError as exc:  # end of input: the partial last line, or b""
-        return exc.partial
-    except asyncio.LimitOverrunError as exc:
-        consumed = exc.consumed
-    while True:  # drop what the buffer holds, then look for the newline again
-        await reader.readexactly(consumed)
+async def finder(index: InvertedIndex, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while True:
+        writer.write(PROMPT)  # <1>
+        await writer.drain()  # <2>
+        data = await reader.readline()  # <3>
+        if not data:  # <4>
+            break
         try:
-            await reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError:
-            pass  # the client closed inside the long line
-        except asyncio.LimitOverrunError as exc:
-            consumed = exc.consumed
-            continue
-        raise _LineTooLong
-
-
-def _problem(line: bytes) -> tuple[str, str]:
-    """The query in ``line``, or an error message for a line that is not a query: (query, error)."""
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return "", "error: the query is not UTF-8 text"
-    query = text.strip()
-    if any(unicodedata.category(c) == "Cc" for c in query):
-        return "", "error: control characters are not part of any name; type words, e.g. cat face"
-    return query, ""
-
-
-async def _send(writer: asyncio.StreamWriter, data: list[bytes], within: float) -> None:
-    """Write ``data`` and wait until the client took it in (``drain``), for at most ``within`` seconds.
-
-    One ``write`` of the joined lines, not ``writelines``: on Python 3.12.1 and 3.13.0 ``writelines`` trips an
-    assertion when handed an empty generator (the chapter's crash on an empty result), and on both it
-    does not count toward the buffer limit, so ``drain`` would never wait for a client that does not read.
-    """
-    if data:
-        writer.write(b"".join(data))
-    async with asyncio.timeout(within):
-        await writer.drain()  # a client that does not read makes this wait: that is the back-pressure
-
-
-async def _answer(writer: asyncio.StreamWriter, chars: set[str], within: float) -> None:
-    lines = [line.encode() + CRLF for line in format_results(chars)]
-    for i in range(0, len(lines), _BATCH):
-        await _send(writer, lines[i : i + _BATCH], within)
-    await _send(writer, [status_line(len(chars))], within)
-
-
-async def handle_client(
-    index: InvertedIndex,
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    *,
-    idle_timeout: float = IDLE_TIMEOUT,
-    max_line: int = MAX_LINE,
-    log: Log | None = None,
-) -> None:
-    """Serve one client until it closes, goes silent or vanishes; never raises for the client's doing.
-
-    The reader's limit must be ``max_line`` (``start_server(..., limit=max_line)``): it bounds the bytes
-    buffered for one line.
-    """
-    peer = writer.get_extra_info("peername")
-    client = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-    say = log or (lambda text: None)
-    try:
-        while True:
-            await _send(writer, [PROMPT], idle_timeout)
-            try:
-                async with asyncio.timeout(idle_timeout):
-                    line = await _read_line(reader)
-            except _LineTooLong:
-                say(f"{client}: line over {max_line} bytes")
-                await _send(
-                    writer, [f"error: a query is at most {max_line} bytes".encode(), CRLF], idle_timeout
-                )
-                continue
-            except TimeoutError:
-                say(f"{client}: idle for {idle_timeout:g} s")
-                await _send(writer, [f"bye: nothing received for {idle_timeout:g} s".encode(), CRLF], 1.0)
+            query = data.decode().strip()
+        except UnicodeDecodeError:  # <5>
+            query = "\x00"
+        if query:
+            if ord(query[:1]) < 32:  # <6>
                 break
-            if not line:
-                break  # the client closed its side
-            query, error = _problem(line)
-            if error:
-                say(f"{client}: {error}")
-                await _send(writer, [error.encode(), CRLF], idle_timeout)
-                continue
-            if not query:
-                continue
-            chars = index.search(query)
-            await _answer(writer, chars, idle_timeout)
-            say(f"{client}: {query!r}: {len(chars)} found")
-    except TimeoutError:
-        say(f"{client}: stopped reading its answer")
-    except (ConnectionError, OSError):  # reset, broken pipe: which one depends on timing
-        say(f"{client}: gone, its connection broke")
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
-            async with asyncio.timeout(1.0):
-                await writer.wait_closed()
+            await search(query, index, writer)  # <7>
+    writer.close()  # <8>
+    await writer.wait_closed()
 
 
-async def serve(
-    host: str,
-    port: int,
-    *,
-    index: InvertedIndex | None = None,
-    idle_timeout: float = IDLE_TIMEOUT,
-    max_line: int = MAX_LINE,
-    log: Log | None = None,
-    ready: Callable[[str], None] | None = None,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Listen on ``host:port`` (0: a free port) until ``stop`` is set (or for ever); then close every client.
+async def search(query: str, index: InvertedIndex, writer: asyncio.StreamWriter) -> int:
+    chars = index.search(query)
+    lines = [line.encode() + CRLF for line in format_results(chars)]
+    writer.write(b"".join(lines))  # <1>
+    await writer.drain()  # <2>
+    writer.write(status_line(len(chars)))
+    await writer.drain()
+    return len(chars)
 
-    ``ready(url)`` is called once the socket listens, with ``tcp://host:port``.
-    """
-    index = index if index is not None else shared_index()
-    clients: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
-    async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        clients[task] = writer
+async def supervisor(index: InvertedIndex, host: str, port: int) -> None:
+    clients: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
+
+    async def client_connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        clients[writer] = cast(asyncio.Task[None], asyncio.current_task())  # <1>
         try:
-            await handle_client(index, reader, writer, idle_timeout=idle_timeout, max_line=max_line, log=log)
+            await finder(index, reader, writer)
         finally:
-            clients.pop(task, None)
+            del clients[writer]
 
-    server = await asyncio.start_server(connected, host, port, limit=max_line, backlog=_BACKLOG)
+    server = await asyncio.start_server(client_connected, host, port, backlog=BACKLOG)  # <2>
+    address = server.sockets[0].getsockname()
+    print(f"Serving the character finder on tcp://{address[0]}:{address[1]}", flush=True)  # <3>
+    serving = asyncio.ensure_future(server.serve_forever())  # <4>
     try:
-        bound_host, bound_port = server.sockets[0].getsockname()[:2]
-        if ready is not None:
-            ready(f"tcp://{services.url_host(bound_host)}:{bound_port}")
-        await (stop or asyncio.Event()).wait()
+        await asyncio.shield(serving)  # <5>
     finally:
-        server.close()
-        # Python 3.11 and 3.12 leave open connections to us. Closing each one ends its handler the ordinary
-        # way (its read sees the end, its drain the lost connection), rather than by cancelling it.
-        for writer in list(clients.values()):
-            writer.close()
-        if clients:
-            _, stuck = await asyncio.wait(set(clients), timeout=2.0)
-            for task in stuck:
-                task.cancel()
-            await asyncio.gather(*stuck, return_exceptions=True)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(2.0):
-                await server.wait_closed()
-
-
-async def ask(host: str, port: int, query: str) -> list[str]:
-    """Connect, send one query, and return the answer's lines up to and including the status line.
-
-    The lesson's client, and the one the benchmark runs a thousand times at once. A reply the server sends
-    instead of an answer (``error: ...``, ``bye: ...``) raises ``ValueError`` with that line.
-    """
-    if not query.strip() or "\n" in query:
-        raise ValueError(f"a query is one line with words in it, not {query!r}")
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        await reader.readuntil(PROMPT)
-        writer.write(query.encode() + b"\n")
-        await writer.drain()
-        lines: list[str] = []
-        while True:
-            raw = await reader.readline()
-            if not raw:
-                raise ConnectionError(f"the server closed the connection after {len(lines)} lines")
-            line = raw.decode().rstrip("\r\n")
-            if line.startswith(("error: ", "bye: ")):
-                raise ValueError(line)
-            lines.append(line)
-            if line.endswith(" found"):
-                return lines
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m support.examples.tcp_mojifinder",
-        description="Find Unicode characters by name over plain TCP (try: nc 127.0.0.1 2323).",
-        epilog="exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen, 2 on a usage error",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=cli.port, default=DEFAULT_PORT, help="0 picks a free port (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--idle-timeout",
-        type=cli.positive_seconds,
-        default=IDLE_TIMEOUT,
-        metavar="SECONDS",
-        help="close clients silent (or not reading) this long (default: %(default)g)",
-    )
-    parser.add_argument(
-        "--max-line",
-        type=cli.positive_int,
-        default=MAX_LINE,
-        metavar="BYTES",
-        help="longest query line accepted (default: %(default)s)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="print a line per query and per problem")
-    return parser
+        for writer in clients:  # <6>
+            writer.transport.abort()
+        serving.cancel()  # <7>
+        await asyncio.wait([serving, *clients.values()])
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until Ctrl-C or SIGTERM (status 0); 1 when the port cannot be bound."""
-    parser = _parser()
+    """Serve until Ctrl-C or SIGTERM (status 0); 1 when the address cannot be listened on."""
+    parser = cli.Parser(
+        prog="python -m support.examples.tcp_mojifinder",
+        description="Find Unicode characters by name over plain TCP (try: nc 127.0.0.1 2323).",
+        failed="cannot listen on that address and port",
+    )
+    parser.add_argument("--host", type=cli.checked(services.loopback_host), default="127.0.0.1")
+    parser.add_argument("--port", type=cli.port, default=DEFAULT_PORT, help="0: a free port (default 2323)")
     args = parser.parse_args(argv)
+    raise_open_file_limit(4096)  # a descriptor per client: room for a thousand at once
+    index = InvertedIndex()  # about a second: before the line that says the server listens
+    signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))  # a kill is a Ctrl-C
     try:
-        host = services.loopback_host(args.host)
-    except ValueError as exc:
-        parser.error(f"--host: {exc}")
-    raise_open_file_limit(4096)  # one descriptor per client: room for a thousand at once
-    try:
-        index = shared_index()  # about a second: before the URL line, so "ready" means ready
+        asyncio.run(supervisor(index, args.host, args.port))
+    except OSError as exc:  # the port is taken
+        print(f"tcp_mojifinder: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return cli.FAILED
     except KeyboardInterrupt:
-        return 0
-
-    def log(text: str) -> None:
-        print(text, flush=True)
-
-    def ready(url: str) -> None:
-        print(f"Serving the character finder on {url}", flush=True)
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(
-            host,
-            args.port,
-            index=index,
-            idle_timeout=args.idle_timeout,
-            max_line=args.max_line,
-            log=log if args.verbose else None,
-            ready=ready,
-            stop=stop,
-        )
-
-    try:
-        asyncio.run(run())
-    except OSError as exc:  # the port is taken, or the address is not ours
-        print(f"tcp_mojifinder: cannot listen on {host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    return 0
+        print("Server shut down.")
+    return cli.OK
 
 
-def start(
-    *, idle_timeout: float | None = None, max_line: int | None = None, verbose: bool = False
-) -> Service:
-    """Run the server in the background on a free port (once per set of options) and return it."""
-    args: list[str] = []
-    if idle_timeout is not None:  # refused here, in the caller, rather than in the server's process
-        args += ["--idle-timeout", repr(cli.positive_seconds(idle_timeout))]
-    if max_line is not None:
-        args += ["--max-line", str(cli.positive_int(max_line))]
-    if verbose:
-        args.append("--verbose")
-    return services.start("support.examples.tcp_mojifinder", *args)
+def start(*, private: bool = False) -> services.Service:
+    """The server in a process of its own, on a free port (one per process unless ``private``)."""
+    return services.start("support.examples.tcp_mojifinder", private=private)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a Ctrl-C outside the work, e.g. while the index is built
+        status = cli.INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C, as Python exits, changes nothing
+    sys.exit(status)

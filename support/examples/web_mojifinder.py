@@ -1,168 +1,69 @@
-"""The character finder as a web service: FastAPI with pydantic models, served by uvicorn.
+"""The character finder as a web service: FastAPI with a pydantic model, served by uvicorn.
 
-Three pages:
+``GET /search?q=cat+face`` answers with JSON, ``[{"char": "🐱", "name": "CAT FACE"}, ...]`` sorted by
+character: :meth:`support.examples.charindex.InvertedIndex.search`'s answer. ``GET /`` is a one-page form
+(``mojifinder_form.html``, beside this module) whose script asks ``/search``; ``GET /docs`` is the interactive
+documentation FastAPI generates. ``FastAPIOffline`` serves that page's scripts from the installed
+``fastapi-offline`` package instead of a CDN, so it works with no network.
 
-- ``GET /search?q=cat+face``: JSON, ``[{"char": "🐱", "name": "CAT FACE"}, ...]``, sorted by character,
-  exactly :meth:`support.examples.charindex.InvertedIndex.search`'s answer. ``q`` is required (422 without it)
-  and at most :data:`MAX_QUERY` characters long (422 beyond); a query that matches nothing gets ``[]``.
-- ``GET /``: a single-page form (``mojifinder_form.html`` beside this module) whose script calls ``/search``
-  and draws the results in the page, without reloading it.
-- ``GET /docs``: FastAPI's interactive documentation (Swagger UI), generated from the code. FastAPI's own
-  page would load Swagger UI from a CDN; here the app is built with ``fastapi_offline.FastAPIOffline``, which
-  serves the same files from the installed ``fastapi-offline`` package, so the page works with no network.
-  ``/redoc`` likewise.
-
-The endpoint is a coroutine, though it awaits nothing: FastAPI runs coroutine endpoints on the event loop
-and plain functions in a thread pool. A real service would await a database or another server here.
-
-Run it: ``python -m support.examples.web_mojifinder [--port 8080]`` and open the URL it prints. It stops
-(status 0) on Ctrl-C or SIGTERM; status 1 when it cannot listen, 2 on a usage error.
+Lesson 05 defines :class:`CharName` and :func:`create_app` in its cells and launches uvicorn there as
+:func:`main` does here; the command line and its socket come from
+:func:`support.lab.services.listen`, which every server shares. Run it: ``python -m support.examples.web_mojifinder [--port 8080]`` and open the URL
+it prints. Ctrl-C (or SIGTERM) stops it with status 0; status 1 when it cannot listen, 2 on a usage error.
 """
 
-from __future__ import annotations
-
-import argparse
+import asyncio
 import contextlib
-import signal
-import socket
-import sys
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import FastAPI, Query
-from fastapi.responses import HTMLResponse
+import fastapi
+import uvicorn
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from support.examples.charindex import InvertedIndex, shared_index
 from support.lab import services
-from support.lab.services import Service
 
-__all__ = ["DEFAULT_PORT", "FORM", "MAX_QUERY", "CharName", "create_app", "main", "start"]
+__all__ = ["FORM", "CharName", "create_app", "main", "start"]
 
-DEFAULT_PORT = 8080  # the flag site has 8000-8004
-MAX_QUERY = 200  # characters; the longest character name has under 100
 FORM = Path(__file__).with_name("mojifinder_form.html")
 
 
-class CharName(BaseModel):
-    """One character found: the character and its Unicode name."""
-
-    char: str = Field(description="the character itself", examples=["🐱"])
-    name: str = Field(description="its name in the Unicode database", examples=["CAT FACE"])
+class CharName(BaseModel):  # <1>
+    char: str
+    name: str
 
 
-def create_app(index: InvertedIndex | None = None) -> FastAPI:
-    """The ASGI app, searching ``index`` (default: the full index, built once per process)."""
-    index = index if index is not None else shared_index()
-    form = FORM.read_text(encoding="utf-8")
-    app = FastAPIOffline(
-        title="Character finder",
-        description="Find Unicode characters by the words of their names.",
-        # No badge that would ask validator.swagger.io about our schema: nothing leaves the machine.
-        swagger_ui_parameters={"validatorUrl": None},
-    )
+def create_app(index: InvertedIndex) -> fastapi.FastAPI:
+    app = FastAPIOffline(title="Character finder", swagger_ui_parameters={"validatorUrl": None})  # <2>
 
     @app.get("/search", response_model=list[CharName], summary="Characters whose names hold every word")
-    async def search(
-        q: Annotated[
-            str,
-            Query(max_length=MAX_QUERY, description="words of the name, any case", examples=["cat face"]),
-        ],
-    ) -> list[dict[str, str]]:
-        return [{"char": char, "name": unicodedata.name(char)} for char in sorted(index.search(q))]
+    async def search(q: str) -> list[dict[str, str]]:  # <3>
+        return [{"char": char, "name": unicodedata.name(char)} for char in sorted(index.search(q))]  # <4>
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def page() -> str:
-        return form
+    @app.get("/", response_class=fastapi.responses.HTMLResponse, include_in_schema=False)  # <5>
+    async def form() -> str:
+        return FORM.read_text(encoding="utf-8")
 
     return app
 
 
-def _server_class() -> type:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        """uvicorn's server, ending with status 0 on SIGTERM."""
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # main() installs the handlers before printing the URL, so a SIGTERM sent at once is not lost;
-            # uvicorn's own version would re-raise the signal at the end: "killed by SIGTERM", not 0.
-            yield
-
-    return Server
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, not {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {text}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Serve until Ctrl-C or SIGTERM (status 0); 1 when the port cannot be bound."""
-    parser = argparse.ArgumentParser(
-        prog="python -m support.examples.web_mojifinder",
-        description="Find Unicode characters by name: a web form at /, JSON at /search?q=, docs at /docs.",
-        epilog="exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen, 2 on a usage error",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help="0 picks a free port (default: %(default)s)"
-    )
-    args = parser.parse_args(argv)
-    try:
-        host = services.loopback_host(args.host)
-    except ValueError as exc:
-        parser.error(f"--host: {exc}")
-    import uvicorn
-
-    family = services.socket_family(host)
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, args.port))
-    except OSError as exc:
-        sock.close()
-        print(f"web_mojifinder: cannot listen on {host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
-    try:
-        app = create_app()  # about a second for the index: before the URL line, so "ready" means ready
-    except KeyboardInterrupt:
-        return 0
-    config = uvicorn.Config(
-        app,
-        loop="asyncio",
-        ws="none",
-        lifespan="off",
-        backlog=2048,
-        timeout_graceful_shutdown=2,
-        access_log=False,
-        log_level="warning",
-        server_header=False,
-    )
-    server: Any = _server_class()(config)
-    sock.listen(2048)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, server.handle_exit)
-    print(
-        f"Serving the character finder on http://{services.url_host(host)}:{sock.getsockname()[1]}",
-        flush=True,
-    )
-    server.run(sockets=[sock])
+    """Serve until Ctrl-C or SIGTERM (status 0); 1 when the address cannot be listened on, 2 on a usage error."""
+    about = "Find Unicode characters by name: a form at /, JSON at /search?q=, docs at /docs."
+    url, sock = services.listen(argv, "python -m support.examples.web_mojifinder", 8080, about)
+    app = create_app(shared_index())  # about a second: before the line that says the server is ready
+    print(f"Serving the character finder on {url}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))  # <6>
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM, raised again after uvicorn's shutdown
+        asyncio.run(server.serve(sockets=[sock]))  # <7>
     return 0
 
 
-def start() -> Service:
-    """Run the service in the background on a free port (once per process) and return it."""
-    return services.start("support.examples.web_mojifinder")
+def start(*, private: bool = False) -> services.Service:
+    """The service in a process of its own, on a free port (one per process unless ``private``)."""
+    return services.start("support.examples.web_mojifinder", private=private)
 
 
 if __name__ == "__main__":

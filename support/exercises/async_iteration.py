@@ -17,6 +17,8 @@ from typing import Any
 
 from ..lab.dns_server import Result
 from .checking import checker, fail, require
+from .learner_code import read_code
+from .watching import watching
 
 __all__ = ["check_batched", "check_first_free", "check_free_domains", "check_throttle"]
 
@@ -34,16 +36,33 @@ class _Log:
 class _Source:
     items: Sequence[Any]
     log: _Log = field(default_factory=_Log)
+    fails_after: int | None = None  # raise ConnectionError after handing out this many items
 
     async def generator(self) -> AsyncIterator[Any]:
         try:
             for item in self.items:
                 await asyncio.sleep(0)  # a real source waits for its next item here
+                if self.log.taken == self.fails_after:
+                    raise ConnectionError("the source's connection dropped")
                 self.log.taken += 1
                 yield item
             self.log.finished = True
         finally:
             self.log.closed = True
+
+
+class _Feed:
+    """An async *iterable* that is not an iterator, like a database table or a feed object: each
+    ``aiter(feed)`` starts a new pass over the items. ``anext(feed)`` fails: it has no ``__anext__``."""
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = list(items)
+        self.passes: list[_Log] = []
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        made = _Source(self.items)
+        self.passes.append(made.log)
+        return made.generator()
 
 
 def _source(items: Iterable[Any]) -> tuple[AsyncIterator[Any], _Log]:
@@ -188,6 +207,7 @@ async def check_batched(batched: Callable[[AsyncIterator[Any], int], Any]) -> st
         "what is left.",
     )
     require(seen == expected, f"7 items in batches of 3 should give {expected}; got {seen!r}.")
+    await _batched_stops_cleanly(batched)
     even, _ = _source("abcdef")
     pairs = [list(batch) async for batch in batched(even, 2)]
     require(
@@ -199,7 +219,54 @@ async def check_batched(batched: Callable[[AsyncIterator[Any], int], Any]) -> st
         pairs == [["a", "b"], ["c", "d"], ["e", "f"]],
         f"6 items in batches of 2 should give three full pairs; got {pairs!r}.",
     )
+    await _batched_lets_errors_through(batched)
     return "full batches handed out as soon as they filled, the short last one too, none empty"
+
+
+async def _batched_stops_cleanly(batched: Callable[[AsyncIterator[Any], int], Any]) -> None:
+    """A reader that takes one batch and closes the generator: batched must let itself be closed."""
+    source, _ = _source(range(1, 8))
+    made = batched(source, 3)
+    try:
+        await anext(made)
+        try:
+            await made.aclose()
+        except RuntimeError as exc:
+            if "GeneratorExit" not in str(exc):
+                raise
+            lines = read_code(batched).yields_in_finally
+            where = f" at line {lines[0]} of your cell" if lines else ""
+            fail(
+                f"batched yields inside `finally`{where}: when a reader stops early and closes it (break, "
+                "aclose), the `finally` runs while the generator is being closed, and a generator being closed "
+                "may not yield again (RuntimeError: async generator ignored GeneratorExit). Yield the last "
+                "batch after the `async for` loop instead."
+            )
+    finally:
+        await source.aclose()  # type: ignore[attr-defined]
+
+
+async def _batched_lets_errors_through(batched: Callable[[AsyncIterator[Any], int], Any]) -> None:
+    """A source that fails after 4 items: the reader must see the error, after the full batch before it."""
+    failing = _Source(list(range(1, 8)), fails_after=4)
+    source = failing.generator()
+    made = batched(source, 3)
+    seen: list[Any] = []
+    try:
+        async for batch in made:
+            seen.append(list(batch))
+            if len(seen) > 5:
+                break
+    except ConnectionError:
+        return
+    finally:
+        await _close(made)
+        await source.aclose()  # type: ignore[attr-defined]
+    fail(
+        f"the source raised ConnectionError after 4 items, and batched ended quietly after {seen!r}: the "
+        "error must reach the reader. Don't catch it in batched (or raise it again after yielding what "
+        "you had)."
+    )
 
 
 # ---- Exercise 3: stop early, and close what you stopped reading
@@ -283,16 +350,6 @@ async def _consume(iterator: Any, limit: int) -> tuple[list[Any], list[float]]:
     return items, times
 
 
-async def _heartbeat(gaps: list[float], stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    last = loop.time()
-    while not stop.is_set():
-        await asyncio.sleep(0.005)
-        now = loop.time()
-        gaps.append(now - last)
-        last = now
-
-
 @checker("Exercise 4", todo="fill in the Throttle class above, then run this cell")
 async def check_throttle(throttle: Callable[[Any, float], Any]) -> str:
     """``async for item in Throttle(source, interval)`` gives the source's items in order: the first at once,
@@ -301,6 +358,7 @@ async def check_throttle(throttle: Callable[[Any, float], Any]) -> str:
     require(inspect.isclass(throttle), "Throttle should be a class with __aiter__ and __anext__.")
     source, log = _source(_PACED)
     made = throttle(source, INTERVAL)
+    code = read_code(throttle)
     try:
         if not hasattr(made, "__aiter__"):
             hint = (
@@ -325,24 +383,34 @@ async def check_throttle(throttle: Callable[[Any, float], Any]) -> str:
         await _close(step)  # only looked at: the real run starts below, on a fresh source
     finally:
         await source.aclose()  # type: ignore[attr-defined]
-    source, log = _source(_PACED)
+    feed = _Feed(_PACED)  # an async iterable, not an iterator: a table, a feed
     loop = asyncio.get_running_loop()
-    gaps: list[float] = []
-    stop = asyncio.Event()
-    beat = asyncio.create_task(_heartbeat(gaps, stop))
-    await asyncio.sleep(0)
-    started = loop.time()
     try:
-        items, times = await _consume(throttle(source, INTERVAL).__aiter__(), len(_PACED) + 3)
-    finally:
-        stop.set()
-        await beat
-        await source.aclose()  # type: ignore[attr-defined]
-    require(
-        max(gaps, default=0) < 0.8 * INTERVAL,
-        f"the event loop stood still for {max(gaps) * 1000:.0f} ms while Throttle waited: time.sleep blocks "
-        "every task. Wait with `await asyncio.sleep(...)`.",
-    )
+        async with watching() as seen:
+            started = loop.time()
+            items, times = await _consume(throttle(feed, INTERVAL).__aiter__(), len(_PACED) + 3)
+    except TypeError as exc:
+        if "async iterator" not in str(exc) or code.calls("aiter"):
+            raise
+        fail(
+            "source is an async iterable, like a table or a feed, not always an iterator: anext(source) "
+            "works only on an iterator. Ask it for one once, in __init__: `self.items = aiter(source)`, then "
+            "`await anext(self.items)` in __anext__."
+        )
+    if len(feed.passes) > 1 and items[:2] == _PACED[:1] * 2:
+        fail(
+            "Throttle handed out the first item again and again: it called aiter(source) for every item, "
+            "which starts a new pass over the source each time. Call it once, in __init__."
+        )
+    if seen.max_lag > 0.5 * INTERVAL:
+        fail(
+            "the event loop stood still while Throttle waited, and every other task with it"
+            + (
+                ": time.sleep blocks the whole thread. Wait with `await asyncio.sleep(...)`."
+                if code.calls("time.sleep")
+                else ": wait with `await asyncio.sleep(...)`, never with a call or a loop that blocks."
+            )
+        )
     require(
         items[: len(_PACED)] == _PACED,
         f"Throttle should hand out the source's items {_PACED} in order; got {items!r}.",

@@ -14,6 +14,15 @@ and strict nbval compares the one line it prints. Three outcomes:
 A checker is written as a function decorated with :func:`checker`. Inside it, :func:`require` (or
 :func:`fail`) stops the check with a hint, and the function returns the text of the ✔ line. Tests call
 :meth:`Checker.verdict` to get the :class:`Verdict` instead of a printed line.
+
+Every check has a time limit (``time_limit``, 5 s unless the checker says otherwise), and it holds whatever the
+answer does: the check runs as a task of its own; at the limit that task and every task started since are
+stopped, those that ignore cancellation included (:mod:`.stopping`), and an answer that blocks the loop's
+thread is interrupted by a watchdog thread. The ✘ line then names the likely cause: the ``except`` that
+swallowed the cancellation, the blocking call, or what the check was waiting for (``hang=`` in
+:func:`checker`, or :func:`waiting_for` around a step). Whatever the verdict, what the answer left behind
+(tasks, async generators, connections, pools) is stopped or closed before the line is printed. Work of the
+checker's own (starting a process pool, running mypy) goes in :func:`own_work`, which stops the clock.
 """
 
 from __future__ import annotations
@@ -21,19 +30,23 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import contextvars
 import functools
 import inspect
 import linecache
-import sysconfig
 import textwrap
+import time
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, NoReturn
 
 from ..leftovers import is_kernel_task
+from .learner_code import Code, is_learner_file, read_code
+from .stopping import Blocked, ThreadGuard
+from .stopping import stop_tasks as _stop_tasks
+from .watching import stop_what_was_left, watching
 
 __all__ = [
     "Checker",
@@ -45,27 +58,22 @@ __all__ = [
     "fail",
     "is_stub",
     "no_leftovers",
+    "own_work",
     "registry",
     "require",
     "stop_leftovers",
     "stop_tasks",
     "tasks_started_since",
+    "waiting_for",
 ]
 
 Status = Literal["not tried", "failed", "passed"]
 
-# Frames from these folders are not the learner's: support/ itself, the standard library, installed packages.
-_NOT_LEARNER = tuple(
-    str(Path(p).resolve())
-    for p in {
-        str(Path(__file__).resolve().parent.parent),
-        sysconfig.get_paths()["stdlib"],
-        sysconfig.get_paths()["purelib"],
-        sysconfig.get_paths()["platlib"],
-    }
-)
-# A learner's answer that never finishes must not hang the class: the check gives up after this long.
-DEFAULT_TIME_LIMIT = 10.0
+# A learner's answer that never finishes must not hang the class: the check gives up after this long. A right
+# answer takes well under 2 s; the checker's own work (a pool starting, mypy) is not counted (own_work).
+DEFAULT_TIME_LIMIT = 5.0
+# What a check waits for when no step says otherwise.
+DEFAULT_HANG = "it to finish: does it wait for something that never happens (an Event nobody sets)?"
 
 
 class ExerciseFailed(AssertionError):
@@ -145,21 +153,11 @@ def _is_constant(statement: ast.stmt, kind: type) -> bool:
     )
 
 
-def _is_learner_file(filename: str) -> bool:
-    if filename.startswith("<") and not filename.startswith("<ipython-input"):
-        return False  # <frozen ...>, <string>: not a cell the learner can open
-    try:
-        path = str(Path(filename).resolve())
-    except OSError:
-        return True
-    return not path.startswith(_NOT_LEARNER)
-
-
 def _learner_frame(tb: TracebackType | None) -> traceback.FrameSummary | None:
     """The innermost frame of the learner's own code in a traceback: where their cell called what failed."""
     found = None
     for frame in traceback.extract_tb(tb):
-        if _is_learner_file(frame.filename):
+        if is_learner_file(frame.filename):
             found = frame
     return found
 
@@ -192,6 +190,139 @@ def _raised_by_learner(exc: BaseException) -> bool:
     return any(_learner_frame(leaf.__traceback__) is not None for leaf in _leaves(exc))
 
 
+@dataclass
+class _Run:
+    """One run of a check: its clock (which :func:`own_work` stops), and what the check is waiting for now."""
+
+    limit: float
+    hang: str
+    stage: str | None = None
+    guard: ThreadGuard | None = None
+    started: float = field(default_factory=time.monotonic)
+    _paused: float = 0.0
+    _pause_depth: int = 0
+    _paused_since: float = 0.0
+
+    def pause(self) -> None:
+        if self._pause_depth == 0:
+            self._paused_since = time.monotonic()
+            if self.guard is not None:
+                self.guard.pause()
+        self._pause_depth += 1
+
+    def resume(self) -> None:
+        self._pause_depth -= 1
+        if self._pause_depth == 0:
+            self._paused += time.monotonic() - self._paused_since
+            if self.guard is not None:
+                self.guard.resume()
+
+    def remaining(self) -> float:
+        """Seconds left before the limit; the time spent in :func:`own_work` does not count."""
+        now = time.monotonic()
+        paused = self._paused + (now - self._paused_since if self._pause_depth else 0.0)
+        return self.limit - (now - self.started - paused)
+
+    @property
+    def waiting_for(self) -> str:
+        return self.stage or self.hang
+
+
+_RUN: contextvars.ContextVar[_Run] = contextvars.ContextVar("exercise_check_run")
+
+
+@contextlib.contextmanager
+def waiting_for(what: str) -> Iterator[None]:
+    """Name what the check waits for in this step, for the ✘ line if the time limit ends it here.
+
+    ``what`` completes "while the check was waiting for ...": ``"the page after the empty one: does paginate
+    stop at the first empty page?"``.
+    """
+    run = _RUN.get(None)
+    if run is None:
+        yield
+        return
+    previous, run.stage = run.stage, what
+    try:
+        yield
+    finally:
+        run.stage = previous
+
+
+@contextlib.contextmanager
+def own_work() -> Iterator[None]:
+    """Work of the checker's own (a pool starting, mypy reading the answer): the time limit's clock stops."""
+    run = _RUN.get(None)
+    if run is None:
+        yield
+        return
+    run.pause()
+    try:
+        yield
+    finally:
+        run.resume()
+
+
+def _overtime_hint(run: _Run, code: Code, refused: bool, blocked: bool) -> str:
+    """The ✘ line's text when the time limit ended a check: the likely cause, read from the code if it can be."""
+    limit = f"{run.limit:g} s"
+    if blocked:
+        known = code.blocking_calls()
+        culprit = (
+            f"the `{known[0][0].lstrip('.')}` in it, which waits in the loop's thread: use {known[0][1]}"
+            if known
+            else "a call that waits without `await` (a blocking library call), or a loop with no `await` in it"
+        )
+        return (
+            f"your code kept the event loop's thread busy for more than {limit}, so nothing else could run, "
+            f"the check's own clock included, until the check interrupted it. Look for {culprit}."
+        )
+    if refused:
+        handler = code.swallows_cancellation()
+        if handler is not None:
+            return (
+                f"your code was still running after {limit}, and it went on after it was cancelled: "
+                f"{handler.where} caught the CancelledError that cancel() raises. Let it through: re-raise it "
+                "(`raise`) after any clean-up."
+            )
+        return (
+            f"your code was still running after {limit}, and it went on after it was cancelled: something "
+            "caught the CancelledError that cancel() raises and did not raise it again."
+        )
+    return f"your code was still running after {limit}, while the check was waiting for {run.waiting_for}"
+
+
+def _own_cancellation(runner: asyncio.Task[Any]) -> str:
+    """The ✘ line's text when the answer's code raised CancelledError of its own: where, if it can be told."""
+    try:
+        runner.result()
+    except asyncio.CancelledError as exc:
+        error: BaseException | None = exc
+        while error is not None:  # the task's CancelledError is a new one; the answer's is in its context
+            if _learner_frame(error.__traceback__) is not None:
+                return (
+                    f"your code raised {describe_error(error)}. Nobody cancelled it: the result of a "
+                    "cancelled task raises CancelledError (task.result(), await task); check "
+                    "task.cancelled() first, or let a TaskGroup collect the results."
+                )
+            error = error.__context__
+    return (
+        "your code raised CancelledError, though nobody cancelled it: the result of a cancelled task raises "
+        "it (task.result(), await task)."
+    )
+
+
+def _read_answers(answers: tuple[Any, ...]) -> Code:
+    code = Code()
+    for answer in answers:
+        read = read_code(answer)
+        if read.known:
+            code.known = True
+            code._calls += read._calls
+            code.handlers += read.handlers
+    return code
+
+
 class Checker:
     """A check, called as ``check(answer)`` (``await check(answer)`` when it is async) in a check cell.
 
@@ -204,12 +335,14 @@ class Checker:
         exercise: str,
         todo: str,
         time_limit: float,
+        hang: str = DEFAULT_HANG,
     ) -> None:
         functools.update_wrapper(self, function)
         self.function = function
         self.exercise = exercise
         self.todo = todo
         self.time_limit = time_limit
+        self.hang = hang
         self.is_async = inspect.iscoroutinefunction(function)
 
     def _not_tried(self, answers: tuple[Any, ...]) -> Verdict | None:
@@ -224,6 +357,10 @@ class Checker:
             return Verdict(self.exercise, "failed", f"your code raised {describe_error(exc)}")
         raise exc  # a fault in the checker itself: show it in full, it is ours to fix
 
+    def _overtime(self, run: _Run, answers: tuple[Any, ...], *, refused: bool, blocked: bool) -> Verdict:
+        hint = _overtime_hint(run, _read_answers(answers), refused, blocked)
+        return Verdict(self.exercise, "failed", hint)
+
     def verdict(self, *answers: Any) -> Any:
         """The :class:`Verdict` for ``answers``, without printing (an awaitable when the check is async)."""
         if self.is_async:
@@ -231,31 +368,63 @@ class Checker:
         early = self._not_tried(answers)
         if early:
             return early
+        run = _Run(self.time_limit, self.hang)
+        token = _RUN.set(run)
         try:
-            message = self.function(*answers)
-        except Exception as exc:
-            return self._judge(exc)
+            with ThreadGuard(after=self.time_limit) as guard:
+                run.guard = guard
+                try:
+                    message = self.function(*answers)
+                except Blocked:
+                    return self._overtime(run, answers, refused=False, blocked=True)
+                except Exception as exc:
+                    return self._judge(exc)
+        finally:
+            _RUN.reset(token)
         return Verdict(self.exercise, "passed", message)
 
     async def _async_verdict(self, answers: tuple[Any, ...]) -> Verdict:
         early = self._not_tried(answers)
         if early:
             return early
-        try:
-            async with asyncio.timeout(self.time_limit) as deadline:
-                message = await self.function(*answers)
-        except TimeoutError as exc:
-            if deadline.expired():
-                return Verdict(
-                    self.exercise,
-                    "failed",
-                    f"your code was still running after {self.time_limit:g} s: does it wait for something "
-                    "that never happens (an unset Event, a task nobody finishes)?",
-                )
+        run = _Run(self.time_limit, self.hang)
+        refused: list[asyncio.Task[Any]] = []
+        stage_at_limit: str | None = None
+        stopped = False
+        # A blocked thread cannot run the limit's timer: the guard steps in a moment after it was due.
+        with ThreadGuard(after=self.time_limit + 0.2) as guard:
+            run.guard = guard
+            async with watching() as everything:
+                before = asyncio.all_tasks()
+                token = _RUN.set(run)
+                try:
+                    runner = asyncio.create_task(self.function(*answers), name=f"check of {self.exercise}")
+                finally:
+                    _RUN.reset(token)
+                try:
+                    while not runner.done() and run.remaining() > 0:
+                        await asyncio.wait([runner], timeout=max(run.remaining(), 0.0))
+                    if not runner.done():  # the check and all the answer started, stopped together
+                        stage_at_limit, stopped = run.stage, True
+                        refused += await _stop_tasks([runner, *tasks_started_since(before)])
+                except asyncio.CancelledError:  # the cell was interrupted: stop the check, let it through
+                    await _stop_tasks([runner])
+                    await stop_what_was_left(everything)
+                    raise
+            refused += await stop_what_was_left(everything)
+        run.stage = stage_at_limit
+        if stopped or not runner.done():
+            return self._overtime(run, answers, refused=bool(refused), blocked=guard.fired)
+        if runner.cancelled():  # nobody stopped the check: the answer raised CancelledError itself
+            return Verdict(self.exercise, "failed", _own_cancellation(runner))
+        exc = runner.exception()
+        if exc is None:
+            return Verdict(self.exercise, "passed", runner.result())
+        if isinstance(exc, Blocked):
+            return self._overtime(run, answers, refused=False, blocked=True)
+        if isinstance(exc, Exception):
             return self._judge(exc)
-        except Exception as exc:
-            return self._judge(exc)
-        return Verdict(self.exercise, "passed", message)
+        raise exc  # KeyboardInterrupt, SystemExit: not ours to turn into a hint
 
     def __call__(self, *answers: Any) -> Any:
         if self.is_async:
@@ -276,17 +445,19 @@ def registry() -> dict[str, Checker]:
 
 
 def checker(
-    exercise: str, *, todo: str, time_limit: float = DEFAULT_TIME_LIMIT
+    exercise: str, *, todo: str, time_limit: float = DEFAULT_TIME_LIMIT, hang: str = DEFAULT_HANG
 ) -> Callable[[Callable[..., Any]], Checker]:
     """Turn ``check(answer) -> str`` (sync or async) into a :class:`Checker`.
 
     ``exercise`` names it in the verdict ("Exercise 1"); ``todo`` is what the learner reads while the answer
     is still the stub ("fill in sleep_all above, then run this cell"). The decorated function raises
     :class:`ExerciseFailed` (through :func:`require`) for a wrong answer and returns the ✔ line's text.
+    ``time_limit`` is in seconds; ``hang`` completes "while the check was waiting for ..." in the ✘ line of an
+    answer the limit stopped, unless a step said what it waits for (:func:`waiting_for`).
     """
 
     def wrap(function: Callable[..., Any]) -> Checker:
-        made = Checker(function, exercise, todo, time_limit)
+        made = Checker(function, exercise, todo, time_limit, hang)
         module = function.__module__ or ""
         if module.startswith(__package__ + "."):  # the lessons' checkers, not ones a test makes up
             _REGISTRY[f"{module.rsplit('.', 1)[-1]}.{function.__name__}"] = made
@@ -316,21 +487,19 @@ def tasks_started_since(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any
     ]
 
 
-async def stop_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
-    """Cancel ``tasks`` and wait until they have finished, errors swallowed.
+async def stop_tasks(tasks: Iterable[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+    """Cancel ``tasks`` and wait until they have finished, errors swallowed; return those that refused.
 
     A task an answer left running would go on using what the check has closed (a client, a server) and its
-    error would surface later, in some other cell.
+    error would surface later, in some other cell. A task that ignores cancellation is parked after a short
+    while, so this never hangs (see :func:`support.exercises.stopping.stop_tasks`).
     """
-    tasks = list(tasks)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    return await _stop_tasks(list(tasks))
 
 
-async def stop_leftovers(before: set[asyncio.Task[Any]]) -> None:
+async def stop_leftovers(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
     """Stop the tasks started since ``before`` was taken and still running (see :func:`tasks_started_since`)."""
-    await stop_tasks(tasks_started_since(before))
+    return await stop_tasks(tasks_started_since(before))
 
 
 @contextlib.asynccontextmanager

@@ -20,6 +20,7 @@ import httpx
 from ..examples.flags_common import Outcome, Status, flag_url
 from ..timing import Stopwatch
 from .checking import checker, fail, no_leftovers, require
+from .learner_code import read_code
 
 __all__ = [
     "BASE_URL",
@@ -315,8 +316,12 @@ async def check_fetch_with_retries(fetch_with_retries: FetchWithRetries) -> str:
     )
     require(
         stall < 0.6 * _PAUSE,
-        "while your code waited between attempts, the event loop stood still: time.sleep() blocks every "
-        "task; `await asyncio.sleep(pause)` lets them run.",
+        "while your code waited between attempts, the event loop stood still"
+        + (
+            ": time.sleep() blocks every task; `await asyncio.sleep(pause)` lets them run."
+            if read_code(fetch_with_retries).calls("time.sleep")
+            else ", and every other task with it: wait with `await asyncio.sleep(pause)`."
+        ),
     )
     require(
         watch.elapsed >= 0.9 * 2 * _PAUSE,

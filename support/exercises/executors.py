@@ -21,7 +21,17 @@ from typing import Any
 
 from ..loop_lag import Heartbeat
 from ..timing import Stopwatch
-from .checking import checker, fail, require, stop_leftovers, stop_tasks, tasks_started_since
+from .checking import (
+    checker,
+    fail,
+    require,
+    stop_leftovers,
+    stop_tasks,
+    tasks_started_since,
+    waiting_for,
+)
+from .learner_code import read_code
+from .watching import coroutine_names, watching
 
 __all__ = ["check_lookup_all", "check_loop_watch", "check_save_streamed"]
 
@@ -92,8 +102,17 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
     library = _BlockingLibrary()
     before = asyncio.all_tasks()
     with Stopwatch() as watch:
-        async with Heartbeat() as beat:
-            answers = await lookup_all(list(names), library.lookup)
+        async with watching() as seen, Heartbeat() as beat:
+            try:
+                answers = await lookup_all(list(names), library.lookup)
+            except TypeError as exc:
+                if "not callable" not in str(exc) or threading.get_ident() not in library.threads:
+                    raise
+                fail(
+                    "lookup(name) called lookup right there, in the event loop's thread, and handed its "
+                    "answer to the worker as if it were a function: pass the function and its argument "
+                    "apart, `asyncio.to_thread(lookup, name)`."
+                )
     leftovers = tasks_started_since(before)
     await stop_tasks(leftovers)
     if _still_to_await(answers):
@@ -127,10 +146,20 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
         "the event loop stood still while the lookups ran: nothing blocking may run in a coroutine itself.",
     )
     expected = [name.upper() for name in names]
+    if answers != expected and sorted(answers) == sorted(expected):
+        fail(
+            f"return the answers in the order of names ({expected}), not {answers!r:.80}"
+            + (
+                " (asyncio.gather keeps the order it was given; as_completed does not)."
+                if read_code(lookup_all).calls("asyncio.as_completed")
+                else "."
+            )
+        )
+    require(answers == expected, f"expected the answers {expected}, got {answers!r:.80}.")
     require(
-        answers == expected,
-        f"return the answers in the order of names ({expected}), not {answers!r:.80} "
-        "(asyncio.gather keeps the order it was given; as_completed does not).",
+        not seen.pools_open,
+        "the thread pool you made was never shut down: its threads stay, waiting for work. Use it in a "
+        "`with ThreadPoolExecutor(...) as pool:` block, or let asyncio.to_thread use the loop's own pool.",
     )
     return (
         f"{len(names)} blocking lookups ran in worker threads at once, in about the time of the slowest one, "
@@ -168,8 +197,11 @@ async def _watched(
     before = asyncio.all_tasks()
     watch, raised = None, None
     try:
-        async with manager as watch:
-            await body()
+        with waiting_for(
+            "the `async with LoopWatch()` block to end: does __aexit__ wait for a task that never ends?"
+        ):
+            async with manager as watch:
+                await body()
     except asyncio.CancelledError:
         await stop_leftovers(before)  # either way: a hung answer's tasks must not outlive the check
         if _cancelled_by_us():
@@ -212,7 +244,7 @@ def _require_gap(watch: object) -> float:
     return float(gap)  # type: ignore[arg-type]
 
 
-@checker("Exercise 2", todo="fill in LoopWatch above, then run this cell")
+@checker("Exercise 2", todo="fill in LoopWatch above, then run this cell", time_limit=3.0)
 async def check_loop_watch(loop_watch: Callable[[], Any]) -> str:
     """``async with LoopWatch() as watch: ...``, then ``watch.longest_gap``: the loop's longest pause."""
     require(callable(loop_watch), "LoopWatch must be a class, used as `async with LoopWatch() as watch:`.")
@@ -237,8 +269,19 @@ async def check_loop_watch(loop_watch: Callable[[], Any]) -> str:
         f"the block held the loop for {_BLOCK:g} s (time.sleep), but longest_gap was shorter: keep the time "
         "of each tick, and take the longest time between two of them.",
     )
-    watch, leftovers, _ = await _watched(loop_watch, free)
+    async with watching() as seen:
+        watch, leftovers, _ = await _watched(loop_watch, free)
     _require_no_heartbeat_left(leftovers, "after the block")
+    if seen.busy > 0.4:
+        fail(
+            "while the block only awaited, the loop was busy most of the time: your heartbeat blocks the "
+            "very loop it measures"
+            + (
+                " with time.sleep. Wait between ticks with `await asyncio.sleep(0.01)`."
+                if read_code(loop_watch).calls("time.sleep")
+                else ". Wait between ticks with `await asyncio.sleep(0.01)`, and do nothing slow in a tick."
+            )
+        )
     free_gap = _require_gap(watch)
     require(
         free_gap < 6 * _TICK,
@@ -363,10 +406,21 @@ async def check_save_streamed(save_streamed: SaveStreamed) -> str:
 
         # 1. A complete download.
         source = _ChunkSource(good, dest, "br.gif")
-        returned = await save_streamed(source, dest, "br.gif")
+        async with watching() as seen:
+            returned = await save_streamed(source, dest, "br.gif")
         if _still_to_await(returned):
             _discard(returned)
             fail("save_streamed returned something still to await: did you forget an `await`?")
+        dropped = coroutine_names(seen.never_awaited)
+        if dropped:
+            fail(
+                f"{dropped[0]}(...) made a coroutine that nobody awaited, so it never ran"
+                + (
+                    ": the chunks were never written. `await asyncio.to_thread(file.write, chunk)`."
+                    if dropped[0] == "to_thread"
+                    else ": put `await` before it."
+                )
+            )
         target = dest / "br.gif"
         require(
             source.given == len(good), "read every chunk: call `await read_chunk()` until it returns b''."
@@ -435,6 +489,12 @@ async def check_save_streamed(save_streamed: SaveStreamed) -> str:
             "(or `finally`).",
         )
         require(not _open_into(folder), f"after a cancelled download, {leak}.")
+    code = read_code(save_streamed)
+    require(
+        not code.calls(".write", "os.write"),
+        "each chunk was written by the event loop's own thread, and the loop waited for the disk each time: "
+        "hand the write to a worker thread, `await asyncio.to_thread(file.write, chunk)`.",
+    )
     return (
         "each chunk written as it arrived, the file replaced only when whole; a failed or cancelled download "
         "left the old file, no temporary file and no open descriptor"

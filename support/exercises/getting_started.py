@@ -9,6 +9,7 @@ from typing import Any
 
 from ..timing import Stopwatch
 from .checking import checker, fail, require
+from .learner_code import read_code
 
 __all__ = ["check_sleep_all"]
 
@@ -40,6 +41,11 @@ async def check_sleep_all(sleep_all: SleepAll) -> str:
         f"sleep_all came back before the longest sleep ({longest} s) could end: "
         "await the sleeps, don't just build the list.",
     )
+    if watch.elapsed >= 0.6 * sequential and read_code(sleep_all).calls("time.sleep"):
+        fail(
+            "the sleeps ran one after another: time.sleep blocks the whole event loop, so nothing runs "
+            "beside it. Use `asyncio.sleep(d, result=d)`, start them all, then wait for all (asyncio.gather)."
+        )
     require(
         watch.elapsed < 0.6 * sequential,
         "the sleeps ran one after another: start them all, then wait for all (asyncio.gather).",

@@ -19,7 +19,9 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, Literal, NamedTuple
 
 from ..examples.cpu_offload import fingerprint, process_pool, sum_of_squares
-from .checking import checker, fail, require
+from .checking import checker, fail, own_work, require, stop_tasks, waiting_for
+from .learner_code import Code, read_code
+from .watching import Seen, watching
 
 __all__ = [
     "CountingExecutor",
@@ -67,6 +69,29 @@ class CountingExecutor(Executor):
         return sum(self.submitted.values())
 
 
+def _require_free_loop(seen: Seen, code: Code, name: str, what: str, stall: float = float("inf")) -> None:
+    """Stop with a hint when the loop was kept busy most of the time the answer ran, or stood still once
+    for ``stall`` seconds or more (as long as one of the jobs)."""
+    if seen.busy <= 0.6 and seen.max_lag < stall:  # a free loop stays under a third, a blocked one over 0.9
+        return
+    cause = next(
+        (
+            f": {call.lstrip('.')}() waits for its results in the loop's own thread; use {advice}"
+            for call, advice in [
+                (
+                    ".map",
+                    "one `loop.run_in_executor(pool, ...)` per item, awaited together with asyncio.gather",
+                ),
+                (".result", "`await` instead (loop.run_in_executor gives a future the loop can await)"),
+                ("time.sleep", "`await asyncio.sleep(...)`"),
+            ]
+            if code.calls(call)
+        ),
+        ": hand the work to the pool with loop.run_in_executor and await what it gives back",
+    )
+    fail(f"the event loop stood still while {name} {what}, so no other task could run{cause}.")
+
+
 def _answer(value: object, name: str) -> object:
     if inspect.isawaitable(value):
         if inspect.iscoroutine(value):
@@ -78,10 +103,21 @@ def _answer(value: object, name: str) -> object:
 # --- Exercise 1 ---------------------------------------------------------------------------------------------
 
 FingerprintsInPool = Callable[[list[str], Executor], Awaitable[dict[str, str]]]
-_NAMES = ["if.dev", "or.dev", "and.dev", "def.dev", "del.dev", "for.dev"]
+_NAMES = [
+    "if.dev",
+    "or.dev",
+    "and.dev",
+    "def.dev",
+    "del.dev",
+    "for.dev",
+    "in.dev",
+    "is.dev",
+    "as.dev",
+    "not.dev",
+]
 
 
-@checker("Exercise 1", todo="fill in fingerprints_in_pool above, then run this cell", time_limit=20)
+@checker("Exercise 1", todo="fill in fingerprints_in_pool above, then run this cell")
 async def check_fingerprints_in_pool(fingerprints_in_pool: FingerprintsInPool) -> str:
     """Every fingerprint computed in the given process pool, all handed over at once, the loop kept free."""
     require(
@@ -91,14 +127,27 @@ async def check_fingerprints_in_pool(fingerprints_in_pool: FingerprintsInPool) -
     cost = time.thread_time()
     expected = {name: fingerprint(name) for name in _NAMES}
     cost = time.thread_time() - cost  # CPU seconds the fingerprints take on one thread
+    code = read_code(fingerprints_in_pool)
     with process_pool(2) as inner:
         pool = CountingExecutor(inner)
-        await asyncio.get_running_loop().run_in_executor(
-            inner, fingerprint, "warm-up", 1
-        )  # start the workers
-        on_this_thread = time.thread_time()  # the loop's thread: the one this check runs on
-        result = _answer(await fingerprints_in_pool(list(_NAMES), pool), "fingerprints_in_pool")
-        on_this_thread = time.thread_time() - on_this_thread
+        with own_work():  # starting the worker processes is the check's business
+            await asyncio.gather(
+                *(asyncio.get_running_loop().run_in_executor(inner, fingerprint, "warm-up", 1) for _ in "ab")
+            )
+        async with watching() as seen:
+            on_this_thread = time.thread_time()  # the loop's thread: the one this check runs on
+            try:
+                made = await fingerprints_in_pool(list(_NAMES), pool)
+            except TypeError as exc:
+                if not pool.submitted["str"]:
+                    raise
+                fail(
+                    "fingerprint(name) ran right there, on the loop, and the pool was handed its result "
+                    f"to call ({exc}): pass the function and its argument apart, "
+                    "`loop.run_in_executor(pool, fingerprint, name)`."
+                )
+            on_this_thread = time.thread_time() - on_this_thread
+        result = _answer(made, "fingerprints_in_pool")
     if pool.total == 0:
         require(
             on_this_thread < cost / 4,
@@ -110,6 +159,7 @@ async def check_fingerprints_in_pool(fingerprints_in_pool: FingerprintsInPool) -
             "asyncio.to_thread runs the work in threads, and pure-Python work in threads holds the "
             "interpreter lock that the loop needs too."
         )
+    _require_free_loop(seen, code, "fingerprints_in_pool", "waited for the pool")
     require(isinstance(result, dict), f"return a dict of name -> fingerprint, not {type(result).__name__}.")
     require(
         pool.submitted["fingerprint"] == len(_NAMES),
@@ -134,12 +184,24 @@ _EVERY, _THRESHOLD, _BLOCKS, _FREE = 0.12, 0.1, (0.4, 0.3), 0.3
 async def check_watch_loop(watch_loop: WatchLoop) -> str:
     """A watchdog task: reports each stall of the loop once, with its size in seconds, and stops when cancelled."""
     require(inspect.iscoroutinefunction(watch_loop), "watch_loop must be defined with `async def`.")
+    code = read_code(watch_loop)
     reports: list[Any] = []
     phases: list[int] = []  # how many reports there were at the end of each free stretch
     watcher = asyncio.create_task(watch_loop(_EVERY, _THRESHOLD, reports.append), name="watch_loop")
     try:
-        await asyncio.sleep(_FREE)  # a free loop: nothing to report
+        async with watching() as seen:
+            await asyncio.sleep(_FREE)  # a free loop: nothing to report
         phases.append(len(reports))
+        if seen.busy > 0.5:
+            fail(
+                "while nothing else ran, the loop was busy most of the time: watch_loop blocks the loop it "
+                "watches"
+                + (
+                    " with time.sleep. Sleep with `await asyncio.sleep(every)`."
+                    if code.calls("time.sleep")
+                    else ". Sleep with `await asyncio.sleep(every)`, and do nothing slow between two sleeps."
+                )
+            )
         for block in _BLOCKS:
             time.sleep(block)  # noqa: ASYNC251 (the stall the watchdog must see)
             await asyncio.sleep(_FREE)
@@ -151,8 +213,15 @@ async def check_watch_loop(watch_loop: WatchLoop) -> str:
                 "watch_loop returned on its own: it should keep watching (a `while True:` loop) until cancelled."
             )
     finally:
-        watcher.cancel()
-        await asyncio.gather(watcher, return_exceptions=True)
+        with waiting_for("watch_loop to stop after it was cancelled"):
+            refused = await stop_tasks([watcher])
+    if refused:
+        handler = code.swallows_cancellation()
+        where = handler.where if handler else "an except clause"
+        fail(
+            f"watch_loop went on after it was cancelled: {where} caught the CancelledError and the loop went "
+            "round again. Let it through (`raise` after any clean-up), so that cancel() ends the watchdog."
+        )
     require(
         watcher.cancelled(),
         "after watcher.cancel(), the task did not end as cancelled: let CancelledError through (re-raise it).",
@@ -216,19 +285,22 @@ def _mix() -> list[Job]:
     ]
 
 
-@checker("Exercise 3", todo="fill in run_mix above, then run this cell", time_limit=20)
+@checker("Exercise 3", todo="fill in run_mix above, then run this cell")
 async def check_run_mix(run_mix: RunMix) -> str:
     """CPU jobs to the processes, blocking waits to the threads, async jobs awaited, all at once, in order."""
     require(inspect.iscoroutinefunction(run_mix), "run_mix must be defined with `async def`.")
     jobs = _mix()
     expected = [job.argument if job.kind != "cpu" else sum_of_squares(job.argument) for job in jobs]
+    code = read_code(run_mix)
     with ThreadPoolExecutor(4) as inner_threads, process_pool(2) as inner_processes:
         threads, processes = CountingExecutor(inner_threads), CountingExecutor(inner_processes)
-        await asyncio.get_running_loop().run_in_executor(
-            inner_processes, sum_of_squares, 10
-        )  # start a worker
+        with own_work():  # starting the worker processes is the check's business
+            loop = asyncio.get_running_loop()
+            await asyncio.gather(*(loop.run_in_executor(inner_processes, sum_of_squares, 10) for _ in "ab"))
         started = time.perf_counter()
-        result = _answer(await run_mix(list(jobs), threads, processes), "run_mix")
+        async with watching() as seen:
+            made = await run_mix(list(jobs), threads, processes)
+        result = _answer(made, "run_mix")
         elapsed = time.perf_counter() - started
     if not isinstance(result, list | tuple):  # an `if`, not require(): mypy then knows result is a sequence
         fail(f"return a list of the results, not {type(result).__name__}.")
@@ -240,6 +312,7 @@ async def check_run_mix(run_mix: RunMix) -> str:
             "some results are coroutine objects: an async job's function makes a coroutine when called, and "
             "a pool only calls it; await it on the loop instead."
         )
+    _require_free_loop(seen, code, "run_mix", "ran the mix", stall=0.8 * _WAIT)
     require(
         threads.submitted["sum_of_squares"] == 0,
         "the CPU-bound jobs went to the thread pool: threads share one interpreter lock, so pure-Python "
@@ -261,8 +334,8 @@ async def check_run_mix(run_mix: RunMix) -> str:
     )
     require(
         elapsed < 2.5 * _WAIT,
-        f"the mix took {elapsed:.1f} s, about as long as its jobs one after another: start them all, then "
-        "await them together (asyncio.gather).",
+        "the mix took about as long as its jobs one after another: start them all, then await them "
+        "together (asyncio.gather).",
     )
     require(
         list(result) == expected, f"results in the jobs' order expected: {expected}, got {list(result)!r}."

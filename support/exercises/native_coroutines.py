@@ -21,6 +21,7 @@ from ..lab.dns_server import Result
 from ..loop_lag import Heartbeat
 from ..timing import Stopwatch
 from .checking import awaitable, checker, fail, require
+from .learner_code import read_code
 
 __all__ = [
     "BusyWork",
@@ -221,7 +222,8 @@ async def check_probe_within(probe_within: ProbeWithin) -> str:
     require(
         not leftovers,
         f"{', '.join(sorted(leftovers))} kept running after the time limit: let asyncio.wait_for or "
-        "asyncio.timeout cancel them (asyncio.wait does not).",
+        "asyncio.timeout cancel each probe at its limit"
+        + (" (asyncio.wait does not)." if read_code(probe_within).calls("asyncio.wait") else "."),
     )
     empty = await awaitable(probe_within([], dns.probe, time_limit), "probe_within must be async.")
     require(

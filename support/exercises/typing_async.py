@@ -29,7 +29,8 @@ from typing import Any
 from mypy import api
 
 from ..paths import cache_root
-from .checking import checker, fail, require
+from .checking import checker, fail, own_work, require, stop_tasks, waiting_for
+from .learner_code import read_code
 
 __all__ = [
     "LEASED_TAIL",
@@ -262,7 +263,8 @@ def _check_types(
 ) -> None:
     """mypy on the answer and the tail: fail on the answer's own errors, a rejected use, an accepted misuse."""
     built = _build(answer, name, tail, context)
-    messages = typecheck(built.source)
+    with own_work():  # mypy's time is the check's, not the answer's (its first run fills a cache)
+        messages = typecheck(built.source)
     hint = _own_error_hint(built, messages, answer, name)
     if hint:
         fail(hint)
@@ -393,8 +395,16 @@ FetchPage = Callable[[int], Awaitable[list[str]]]
 Paginate = Callable[[FetchPage], AsyncGenerator[str, None]]
 
 
+class _PastTheEnd(Exception):
+    """A page was asked for after the empty one: paginate does not stop there."""
+
+
 class _Pages:
-    """A stand-in for a paged web API: notes which pages were asked for."""
+    """A stand-in for a paged web API: notes which pages were asked for.
+
+    Past the first empty page it raises :class:`_PastTheEnd` instead of answering: an answer that never
+    stops would otherwise ask for pages for ever, and the check could only time it out.
+    """
 
     def __init__(self, pages: Sequence[Sequence[str]]) -> None:
         self.pages = [list(page) for page in pages]
@@ -403,6 +413,8 @@ class _Pages:
     async def fetch(self, page: int) -> list[str]:
         self.asked.append(page)
         await asyncio.sleep(0)
+        if page > len(self.pages) + 1:
+            raise _PastTheEnd(page)
         return list(self.pages[page - 1]) if 1 <= page <= len(self.pages) else []
 
 
@@ -416,7 +428,14 @@ async def check_paginate(paginate: Paginate) -> str:
     )
     _check_types(paginate, "paginate", PAGINATE_TAIL, _PAGINATE_USE_TIPS, _PAGINATE_MISUSE_TIPS)
     api_pages = _Pages([["if", "in"], ["is"], []])
-    got = [name async for name in paginate(api_pages.fetch)]
+    try:
+        with waiting_for("paginate to end after the empty page 3"):
+            got = [name async for name in paginate(api_pages.fetch)]
+    except _PastTheEnd:
+        fail(
+            f"page 3 came back empty, yet paginate asked for pages {api_pages.asked[3:]} after it: stop at the "
+            "first empty page (`if not names: return`), or it will ask for pages for ever."
+        )
     require(
         got == ["if", "in", "is"],
         f"paginate should yield each name of each page, in order: ['if', 'in', 'is']; it yielded {got!r}.",
@@ -501,6 +520,66 @@ class _Boom(Exception):
     """Raised inside the learner's ``async with`` block, to see that the connection still goes back."""
 
 
+def _require_returned_once(pool: asyncio.Queue[Connection], size: int, when: str) -> None:
+    """The pool holds each of its ``size`` connections once: none missing, none put back twice."""
+    held = list(pool._queue)  # type: ignore[attr-defined]  # a look, without taking anything out
+    twice = sorted({c.name for c in held if sum(other is c for other in held) > 1})
+    require(
+        not twice,
+        f"{when}, {twice[0] if twice else ''} was in the pool twice: it was put back more than once (once is "
+        "enough: in the `finally` around the `yield`). Two borrowers would then share one connection.",
+    )
+    require(
+        pool.qsize() >= size,
+        f"{when}, the connection should be back in the pool: put it back (pool.put_nowait) in a `finally` "
+        "around the `yield`.",
+    )
+
+
+async def _leased_survives_cancellation(leased: Leased, code: Any) -> None:
+    """A block cancelled while it holds a connection, and a lease cancelled while it waits for one."""
+    pool = _pool("db-1")
+    holding = asyncio.Event()
+
+    async def hold(lender: asyncio.Queue[Connection]) -> None:
+        async with leased(lender):
+            holding.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(hold(pool))
+    entered = asyncio.create_task(holding.wait())
+    with waiting_for("the block to enter: does leased wait for a connection already in the pool?"):
+        await asyncio.wait([task, entered], return_when=asyncio.FIRST_COMPLETED)
+    await stop_tasks([task, entered])
+    if pool.qsize() == 0:
+        fail(
+            "a block cancelled while it held the connection lost it: cancelling raises CancelledError, which is "
+            "a BaseException"
+            + (", so your `except Exception` misses it" if code.catches("Exception") else "")
+            + ". Put the connection back in a `finally` around the `yield`."
+        )
+    _require_returned_once(pool, 1, "after a cancelled block")
+
+    empty = _pool()
+    waiting = asyncio.create_task(hold(empty))
+    await asyncio.sleep(0.01)  # it waits in pool.get() now
+    waiting.cancel()
+    await asyncio.wait([waiting], timeout=1.0)
+    if waiting.done() and not waiting.cancelled() and waiting.exception() is not None:
+        error = waiting.exception()
+        fail(
+            f"a lease cancelled while it waited for a connection raised {type(error).__name__} instead of "
+            f"ending cancelled ({error}): take the connection before the `try` (`connection = await "
+            "pool.get()`), so that the `finally` runs only once there is one to put back."
+        )
+    held = list(empty._queue)  # type: ignore[attr-defined]
+    if held:
+        fail(
+            f"a lease cancelled while it waited for a connection put {held[0]!r:.40} in the pool, which never "
+            "lent it: take the connection before the `try` (`connection = await pool.get()`)."
+        )
+
+
 @checker("Exercise 3", todo="write leased above, then run this cell")
 async def check_leased(leased: Leased) -> str:
     """``leased(pool)``: an async context manager lending a Connection from an ``asyncio.Queue`` and giving it back."""
@@ -525,12 +604,11 @@ async def check_leased(leased: Leased) -> str:
             "leased(pool) gives an async generator, which `async with` cannot enter: decorate leased with "
             "@asynccontextmanager."
         )
+    code = read_code(leased)
     async with lease as connection:
         require(isinstance(connection, Connection), f"the block should get a Connection, not {connection!r}.")
         require(pool.qsize() == 1, "while the block runs, the leased connection should be out of the pool.")
-    require(
-        pool.qsize() == 2, "after the block, the connection should be back in the pool (pool.put_nowait)."
-    )
+    _require_returned_once(pool, 2, "after the block")
     try:
         async with leased(pool):
             raise _Boom
@@ -541,11 +619,13 @@ async def check_leased(leased: Leased) -> str:
             "an error raised inside the `async with` block disappeared: let it propagate (no `except` that "
             "swallows it; try/finally is enough)."
         )
+    _require_returned_once(pool, 2, "after a block that raised")
     require(
         pool.qsize() == 2,
         "after a block that raised, the connection was not back in the pool: put it back in a `finally` "
         "around the `yield`.",
     )
+    await _leased_survives_cancellation(leased, code)
     empty = _pool()
     entered = asyncio.Event()
 

@@ -8,10 +8,11 @@ known to ``pycountry``, each with a small GIF drawn by Pillow and a metadata fil
 Everything is derived from the country code through SHA-256, so two builds on the same machine produce the same
 bytes, and lessons that print sizes or hashes get the same output every run.
 
-The data set is built once into ``<cache>/flags/<version>/`` where ``<cache>`` is ``$ASYNC_WORKBOOK_CACHE`` or
-``<repo>/.cache``, laid out like the chapter's site (``<cc>/<cc>.gif`` and ``<cc>/metadata.json``, lower-case cc).
-``<version>`` changes whenever the generator, pycountry or Pillow change, so an upgrade rebuilds instead of
-serving stale files; old versions stay until ``make clean`` because another venv may still be using them.
+The data set is built once into ``<cache>/flags/<version>/`` where ``<cache>`` is the learner's own cache folder
+(:func:`support.paths.cache_root`: ``$ASYNC_WORKBOOK_CACHE``, else ``~/.cache/async-workbook``), laid out like the
+chapter's site (``<cc>/<cc>.gif`` and ``<cc>/metadata.json``, lower-case cc). ``<version>`` changes whenever the
+generator, pycountry or Pillow change, so an upgrade rebuilds instead of serving stale files; old versions stay
+until the folder is deleted, because another venv may still be using them.
 """
 
 from __future__ import annotations

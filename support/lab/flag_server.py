@@ -136,20 +136,53 @@ def _load_files() -> dict[str, tuple[bytes, str]]:
     return files
 
 
+_Headers = list[tuple[bytes, bytes]]
+_TEXT_PLAIN = b"text/plain; charset=utf-8"
+
+
+def _answer(body: bytes, media_type: bytes) -> tuple[bytes, _Headers]:
+    """A body and its response headers, built once (as Starlette's Response would, in the same order)."""
+    return body, [(b"content-length", str(len(body)).encode()), (b"content-type", media_type)]
+
+
+_TEAPOT = _answer(b"I'm a teapot\n", _TEXT_PLAIN)
+_NOT_FOUND = _answer(b"Not Found\n", _TEXT_PLAIN)
+
+
+def _wake(waiter: asyncio.Future[bool], closing: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(closing)
+
+
 class _FlagSite:
-    """The ``/flags`` endpoint as a raw ASGI app, because dropping and stalling are not a Response."""
+    """The ``/flags`` endpoint as a raw ASGI app, because dropping and stalling are not a Response.
+
+    It answers most of the site's requests, a burst of thousands at a time, so each costs little: answers
+    and their headers are built once, a delay is one timer, and nothing is drawn at random when the mode
+    needs no chance (``benchmarks/bench_flag_site.py`` holds the site to a bare asyncio server's cost).
+    """
 
     def __init__(self, options: _Options, files: dict[str, tuple[bytes, str]]) -> None:
         self.options = options
         self.files = files
+        self.answers = {path: _answer(body, kind.encode()) for path, (body, kind) in files.items()}
         self.log: deque[dict[str, Any]] = deque(maxlen=_LOG_MAX)
         self.closing = asyncio.Event()  # set at shutdown so delayed and stalled requests end now
+        self._sleepers: set[asyncio.Future[bool]] = set()
         self._seen: dict[str, int] = {}
+        # Delay mode with a fixed delay draws nothing: each request would seed a generator for no purpose.
+        self._random = options.mode in _FAULTY or options.delay[0] != options.delay[1]
 
     def forget(self) -> None:
         """Clear the log and restart the seeded choices, so the next client run repeats the previous one."""
         self.log.clear()
         self._seen.clear()
+
+    def close(self) -> None:
+        """Shutdown has begun: every delayed or stalled request ends now."""
+        self.closing.set()
+        for waiter in self._sleepers:
+            _wake(waiter, True)
 
     def _rng(self, path: str) -> random.Random:
         # Only real files get a counter, so junk paths cannot grow the dict without bound.
@@ -161,15 +194,15 @@ class _FlagSite:
     async def __call__(
         self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
     ) -> None:
-        from starlette.responses import Response
-
         path, start = scope["path"], time.time()
         status: int | None = None
         outcome, detail = Status.ERROR, "shut down"
         try:
-            rng = self._rng(path)
-            faulty = self.options.mode in _FAULTY and rng.random() < self.options.error_rate
-            pause = rng.uniform(*self.options.delay)
+            faulty, pause = False, self.options.delay[0]
+            if self._random:
+                rng = self._rng(path)
+                faulty = self.options.mode in _FAULTY and rng.random() < self.options.error_rate
+                pause = rng.uniform(*self.options.delay)
             if pause and await self._closing_within(pause):
                 await self._abort(scope, receive)
                 return
@@ -182,15 +215,15 @@ class _FlagSite:
                 return
             if faulty:
                 status, outcome, detail = 418, Status.ERROR, "HTTP 418 I'm a teapot"
-                response = Response(b"I'm a teapot\n", 418, media_type="text/plain")
-            elif path in self.files:
-                body, media_type = self.files[path]
+                body, headers = _TEAPOT
+            elif (answer := self.answers.get(path)) is not None:
                 status, outcome, detail = 200, Status.OK, "OK"
-                response = Response(body, 200, media_type=media_type)
+                body, headers = answer
             else:
                 status, outcome, detail = 404, Status.NOT_FOUND, "HTTP 404 Not Found"
-                response = Response(b"Not Found\n", 404, media_type="text/plain")
-            await response(scope, receive, send)
+                body, headers = _NOT_FOUND
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
         finally:
             self.log.append(
                 {
@@ -204,12 +237,19 @@ class _FlagSite:
             )
 
     async def _closing_within(self, seconds: float) -> bool:
+        """Wait ``seconds``; True when shutdown began first. One future and one timer: a timeout around
+        ``closing.wait()`` would end each ordinary wait by cancelling the request's task, which costs more."""
+        if self.closing.is_set():
+            return True
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        timer = loop.call_later(seconds, _wake, waiter, False)
+        self._sleepers.add(waiter)
         try:
-            async with asyncio.timeout(seconds):
-                await self.closing.wait()
-        except TimeoutError:
-            return False
-        return True
+            return await waiter
+        finally:
+            timer.cancel()
+            self._sleepers.discard(waiter)
 
     async def _stall(self, scope: dict[str, Any], receive: Callable[..., Any]) -> tuple[Status, str]:
         """Hold the request until the client leaves, the server closes or ``stall_max`` passes: a timeout."""
@@ -265,9 +305,20 @@ def _make_app(options: _Options, files: dict[str, tuple[bytes, str]]) -> tuple[A
         Route("/health", health),
         Route("/_log", get_log, methods=["GET"]),
         Route("/_log", clear_log, methods=["DELETE"]),
-        Route(BASE_PATH + "/{rest:path}", site, methods=["GET"]),
+        Route(BASE_PATH + "/{rest:path}", site, methods=["GET"]),  # HEAD, and 405 for other methods
     ]
-    return Starlette(routes=routes), site
+    router = Starlette(routes=routes)
+    prefix = BASE_PATH + "/"
+
+    async def app(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        # A GET for a flag goes straight to the site: Starlette's router and middleware cost as much again
+        # as the site itself, once per request of a thousand-request burst.
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(prefix):
+            await site(scope, receive, send)
+        else:
+            await router(scope, receive, send)
+
+    return app, site
 
 
 # --- the command line ------------------------------------------------------------------------------------
@@ -316,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         args.host,
         args.port,
         what=f"flag site ({args.mode})",
-        on_shutdown=site.closing.set,  # delayed and stalled requests end now, not after their wait
+        on_shutdown=site.close,  # delayed and stalled requests end now, not after their wait
         max_header_bytes=_MAX_HEADER_BYTES,
     )
 

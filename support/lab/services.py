@@ -20,6 +20,7 @@ import contextlib
 import ipaddress
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -29,11 +30,13 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+from support import cli
 from support.paths import REPO_ROOT
 
 __all__ = [
     "Service",
     "ServiceError",
+    "listen",
     "loopback_host",
     "running",
     "socket_family",
@@ -88,6 +91,7 @@ class Service:
         return f"{self.module} at {self.url}"
 
 
+_BACKLOG = 2048  # connections the kernel queues for a server before it accepts them: a burst of 1,000
 _started: list[Service] = []  # every service this process started and has not stopped, shared or private
 _lock = threading.Lock()
 
@@ -116,6 +120,37 @@ def socket_family(host: str) -> socket.AddressFamily:
 def url_host(host: str) -> str:
     """``host`` as a URL spells it: an IPv6 address in brackets (``[::1]``), anything else unchanged."""
     return f"[{host}]" if ":" in host else host
+
+
+def listen(
+    argv: list[str] | None, prog: str, default_port: int, description: str, scheme: str = "http"
+) -> tuple[str, socket.socket]:
+    """The command line every server shares (``--host``, ``--port``), and a socket bound and listening there.
+
+    Returns the URL and the socket; the server prints its URL line once it is ready to answer. A usage error
+    exits with status 2 (one line, from :class:`support.cli.Parser`); a port that cannot be bound exits with
+    status 1 and one line saying why, before any URL line. From here on SIGTERM raises KeyboardInterrupt, as
+    Ctrl-C does, so the server stops the same way for both (uvicorn catches either, shuts down cleanly, then
+    raises it again).
+    """
+    parser = cli.Parser(prog=prog, description=description, failed="cannot listen on that address and port")
+    parser.add_argument(
+        "--host", type=cli.checked(loopback_host), default="127.0.0.1", help="(default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=cli.port, default=default_port, help="0 picks a free one (default: %(default)s)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sock = socket.create_server((args.host, args.port), family=socket_family(args.host), backlog=_BACKLOG)
+    except OSError as exc:  # the port is taken
+        print(
+            f"{prog.rsplit('.', 1)[-1]}: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        raise SystemExit(cli.FAILED) from None
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    return f"{scheme}://{url_host(args.host)}:{sock.getsockname()[1]}", sock
 
 
 def running() -> list[Service]:

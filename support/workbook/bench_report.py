@@ -1,8 +1,9 @@
 """One benchmark report: headline figures, each set beside the previous run's, judged, written and charted.
 
 ``make bench`` runs every script in ``benchmarks/`` and hands their headline figures to this module. A
-figure is a ratio measured within one run (wall time over the server's delay, a speed-up), never bare
-seconds, because the machines we run on are shared and their speed varies. Each figure carries its own
+figure is a ratio measured within one run (wall time over the server's delay, a speed-up, a server's time
+over a baseline server's under the same load), never bare seconds, because the machines we run on are shared
+and their speed varies. Each figure carries its own
 rule (:class:`Figure`): which direction is better, how much worse than the previous report it may get before
 it counts as a regression (``tolerance``, relative), and optionally an absolute goal (``limit``). A
 regression or a missed goal is marked in the report and makes ``make bench`` fail.
@@ -162,8 +163,9 @@ def render_report(
         f"Measured {when} on {machine} with `{command}`; the previous report was measured "
         f"{previous_when or 'never'}. Written by `make bench`: do not edit by hand.",
         "",
-        "Every figure is a ratio measured within one run (wall time over the server's delay `d`, or a",
-        "speed-up), because the machines we run on are shared and their speed varies. A figure **regresses**",
+        "Every figure is a ratio measured within one run (wall time over the server's delay `d`, a speed-up,",
+        "or a server's time over a baseline server's under the same load and client), because the machines",
+        "we run on are shared and their speed varies. A figure **regresses**",
         "when it is worse than the previous report's by more than its tolerance, and **misses its goal** when",
         "it is past its bound; either is marked ✘ and makes `make bench` exit 1, as does a benchmark that fails.",
         "",

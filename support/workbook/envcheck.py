@@ -7,6 +7,7 @@ second list that could drift from the real one.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -86,7 +87,24 @@ def in_project_env() -> bool:
     prefix = Path(sys.prefix).resolve()
     if prefix.parent == REPO_ROOT and prefix.name.startswith(".venv"):
         return True
-    return os.environ.get("CONDA_DEFAULT_ENV") == CONDA_ENV_NAME or prefix.name == CONDA_ENV_NAME
+    if os.environ.get("CONDA_DEFAULT_ENV") == CONDA_ENV_NAME or prefix.name == CONDA_ENV_NAME:
+        return True
+    return installed_from_this_repo()
+
+
+def installed_from_this_repo() -> bool:
+    """True when this interpreter's environment holds the workbook installed from this repository (``-e .``).
+
+    What environment.yml does in an environment of any name: repo2docker builds Binder and JupyterHub images
+    into one called ``notebook``.
+    """
+    try:
+        dist = metadata.distribution(PROJECT)
+        url = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "")
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+    location = Path(str(dist.locate_file(""))).resolve()
+    return url == REPO_ROOT.as_uri() and location.is_relative_to(Path(sys.prefix).resolve())
 
 
 def checks() -> list[Check]:

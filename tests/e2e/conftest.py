@@ -19,8 +19,6 @@ from .browser import chromium, chromium_missing
 from .lab import Lab, running_lab
 from .report import ARTIFACTS, NOTEBOOKS, recorded, table
 
-_deselected_e2e: list[pytest.Item] = []
-
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
@@ -78,19 +76,9 @@ def web_page(browser: BrowserContext) -> Iterator[Page]:
         tab.close()
 
 
-def pytest_deselected(items: list[pytest.Item]) -> None:
-    _deselected_e2e.extend(item for item in items if item.get_closest_marker("e2e"))
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    # One line when `-m "not e2e"` (make unit) left the browser tests out, not when -k picked a few.
-    if _deselected_e2e and "not e2e" in (config.option.markexpr or ""):
-        missing = chromium_missing()
-        terminalreporter.write_line(
-            f"{len(_deselected_e2e)} browser tests not run: {missing}"
-            if missing
-            else f"{len(_deselected_e2e)} browser tests not run here: `make e2e` runs them"
-        )
+    # The line saying `make unit` left these tests out is printed by tests/conftest.py, which sees the count
+    # under pytest-xdist too (this file is loaded by the workers only).
     rows = recorded()
     if rows:
         text = table(rows)

@@ -29,8 +29,9 @@ __all__ = [
 RUN_ALL_ITEM = "Restart Kernel and Run All Cells…"
 OPEN_TIMEOUT_MS = 90_000
 
-# The notebook panel showing `path` (JupyterLab's widget), found among the main area's tabs.
-_PANEL = """(path) => [...window.jupyterapp.shell.widgets('main')]
+# The notebook panel showing `path` (JupyterLab's widget), found among the main area's tabs; undefined, not an
+# error, while the page has not exposed the app yet (a slow start: Playwright gives up on a predicate that throws).
+_PANEL = """(path) => [...(window.jupyterapp?.shell.widgets('main') ?? [])]
     .find(w => w.context && w.context.path === path)"""
 
 

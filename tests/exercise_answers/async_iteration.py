@@ -110,6 +110,44 @@ async def batched_always_yields_the_rest(source, size):
     yield batch
 
 
+async def batched_yields_in_finally(source, size):
+    batch = []
+    try:
+        async for item in source:
+            batch.append(item)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    finally:
+        if batch:
+            yield batch  # also runs while the generator is being closed: it may not yield then
+
+
+async def batched_swallows_errors(source, size):
+    batch = []
+    try:
+        async for item in source:
+            batch.append(item)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except Exception:
+        pass  # a dropped connection looks like the end of the data
+    if batch:
+        yield batch
+
+
+async def batched_reads_ahead(source, size):
+    batch = []
+    async for item in source:
+        if len(batch) == size:  # the full batch goes out only once the next item has come
+            yield batch
+            batch = []
+        batch.append(item)
+    if batch:
+        yield batch
+
+
 def batched_plain_generator(source, size):
     batch = []
     for item in source:
@@ -338,6 +376,57 @@ class ThrottleNeverEnds:
             return None
 
 
+class ThrottleWithoutAiter:
+    def __init__(self, source, interval):
+        self.source = source  # an iterable need not be an iterator: anext() fails on it
+        self.interval = interval
+        self.first = True
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if not self.first:
+            await asyncio.sleep(self.interval)
+        self.first = False
+        return await anext(self.source)
+
+
+class ThrottleAiterEveryTime:
+    def __init__(self, source, interval):
+        self.source = source
+        self.interval = interval
+        self.first = True
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if not self.first:
+            await asyncio.sleep(self.interval)
+        self.first = False
+        return await anext(aiter(self.source))  # a new pass over the source for every item
+
+
+class ThrottleBusyWaits:
+    def __init__(self, source, interval):
+        self.source = aiter(source)
+        self.interval = interval
+        self.last = None
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        item = await anext(self.source)
+        loop = asyncio.get_running_loop()
+        if self.last is not None:
+            while loop.time() < self.last + self.interval:
+                pass  # waits, and so does everything else
+        self.last = loop.time()
+        return item
+
+
 class ThrottleSync:
     def __init__(self, source, interval):
         self.source = source
@@ -398,6 +487,17 @@ CASES = [
             Wrong(
                 batched_returns_a_list, "returns a list of batches from a coroutine", "returned a coroutine"
             ),
+            Wrong(
+                batched_yields_in_finally, "yields the last batch inside finally", "yields inside `finally`"
+            ),
+            Wrong(
+                batched_swallows_errors, "except Exception around the loop", "the error must reach the reader"
+            ),
+            Wrong(
+                batched_reads_ahead,
+                "yields a full batch only once the next item came",
+                "as soon as it is full",
+            ),
         ],
     ),
     Cases(
@@ -440,6 +540,17 @@ CASES = [
                 "went on after the source ended",
             ),
             Wrong(ThrottleSync, "__iter__ and __next__ instead of __aiter__ and __anext__", "are for `for`"),
+            Wrong(
+                ThrottleWithoutAiter, "anext(source) without aiter(source)", "`self.items = aiter(source)`"
+            ),
+            Wrong(
+                ThrottleAiterEveryTime,
+                "aiter(source) in every __anext__",
+                "called aiter(source) for every item",
+            ),
+            Wrong(
+                ThrottleBusyWaits, "waits in a while loop that never awaits", "never with a call or a loop"
+            ),
         ],
     ),
 ]

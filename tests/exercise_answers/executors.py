@@ -68,6 +68,17 @@ async def lookup_all_as_they_finish(names: list[str], lookup: Lookup) -> list[st
     return [await done for done in asyncio.as_completed([asyncio.to_thread(lookup, n) for n in names])]
 
 
+async def lookup_all_calls_lookup_first(names: list[str], lookup: Lookup) -> list[str]:
+    # lookup(name) runs here, on the loop; to_thread then gets a str to call
+    return await asyncio.gather(*(asyncio.to_thread(lookup(name)) for name in names))  # type: ignore[arg-type]
+
+
+async def lookup_all_never_shuts_the_pool(names: list[str], lookup: Lookup) -> list[str]:
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=len(names))  # no `with`, no shutdown: its threads stay
+    return await asyncio.gather(*(loop.run_in_executor(pool, lookup, name) for name in names))
+
+
 # --- Exercise 2: LoopWatch ----------------------------------------------------------------------------------
 
 
@@ -190,6 +201,31 @@ class LoopWatchTicksOnlyInTheTask(LoopWatch):
         self.longest_gap = sum(gaps) / len(gaps)  # the average gap, not the longest
 
 
+class LoopWatchWithASleepyHeartbeat(LoopWatch):
+    async def beat(self) -> None:
+        while True:
+            time.sleep(0.01)  # noqa: ASYNC251 (the mistake: the heartbeat blocks the loop it measures)
+            self.ticks.append(time.perf_counter())
+            await asyncio.sleep(0)
+
+
+class LoopWatchWithABlockingHeartbeat(LoopWatch):
+    async def beat(self) -> None:
+        while True:  # never awaits: once it starts, nothing else ever runs
+            time.sleep(0.01)  # noqa: ASYNC251 (the mistake on show)
+            self.ticks.append(time.perf_counter())
+
+
+class LoopWatchWhoseHeartbeatIgnoresCancel(LoopWatch):
+    async def beat(self) -> None:
+        while True:
+            try:
+                await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                pass  # swallowed: __aexit__ waits for it for ever
+            self.ticks.append(time.perf_counter())
+
+
 @contextlib.asynccontextmanager
 async def loop_watch_without_finally() -> AsyncIterator[SimpleNamespace]:
     watch, ticks = SimpleNamespace(longest_gap=0.0), [time.perf_counter()]
@@ -306,6 +342,45 @@ async def save_streamed_swallows_the_error(read_chunk: ReadChunk, dest: Path, fi
     return dest / filename
 
 
+async def save_streamed_forgets_to_await_the_write(read_chunk: ReadChunk, dest: Path, filename: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=dest)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            while chunk := await read_chunk():
+                asyncio.to_thread(file.write, chunk)  # a coroutine, made and dropped: nothing is written
+        os.replace(tmp, dest / filename)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return dest / filename
+
+
+async def save_streamed_writes_on_the_loop(read_chunk: ReadChunk, dest: Path, filename: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=dest)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            while chunk := await read_chunk():
+                file.write(chunk)  # the loop waits for the disk
+        os.replace(tmp, dest / filename)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return dest / filename
+
+
+async def save_streamed_temporary_file_elsewhere(read_chunk: ReadChunk, dest: Path, filename: str) -> Path:
+    fd, tmp = tempfile.mkstemp()  # in /tmp, not in dest
+    try:
+        with os.fdopen(fd, "wb") as file:
+            while chunk := await read_chunk():
+                await asyncio.to_thread(file.write, chunk)
+        os.replace(tmp, dest / filename)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return dest / filename
+
+
 async def save_streamed_returns_nothing(read_chunk: ReadChunk, dest: Path, filename: str) -> Path:
     await save_streamed(read_chunk, dest, filename)  # type: ignore[return-value]
 
@@ -332,8 +407,16 @@ CASES = [
             Wrong(lookup_all_with_one_worker, "a thread pool of one worker", "one after another"),
             Wrong(lookup_all_not_awaited, "returns the to_thread coroutines", "still to await"),
             Wrong(
-                lookup_all_as_they_finish, "collects the answers in the order they finish", "order of names"
+                lookup_all_as_they_finish,
+                "collects the answers in the order they finish",
+                "as_completed does not",
             ),
+            Wrong(
+                lookup_all_calls_lookup_first,
+                "to_thread(lookup(name)): calls lookup on the loop",
+                "pass the function and its argument apart",
+            ),
+            Wrong(lookup_all_never_shuts_the_pool, "a pool of its own, never shut down", "never shut down"),
         ],
     ),
     Cases(
@@ -366,6 +449,21 @@ CASES = [
             Wrong(
                 LoopWatchSaysWhetherItStalled, "longest_gap is True or False", "must be a number of seconds"
             ),
+            Wrong(
+                LoopWatchWithASleepyHeartbeat,
+                "the heartbeat calls time.sleep between ticks",
+                "blocks the very loop it measures with time.sleep",
+            ),
+            Wrong(
+                LoopWatchWithABlockingHeartbeat,
+                "the heartbeat calls time.sleep and never awaits",
+                "kept the event loop's thread busy",
+            ),
+            Wrong(
+                LoopWatchWhoseHeartbeatIgnoresCancel,
+                "the heartbeat catches CancelledError and goes on",
+                "the `except asyncio.CancelledError:` at line",
+            ),
         ],
     ),
     Cases(
@@ -391,6 +489,13 @@ CASES = [
             ),
             Wrong(save_streamed_swallows_the_error, "returns as if it worked", "let the error propagate"),
             Wrong(save_streamed_returns_nothing, "forgets the return", "return the saved file's path"),
+            Wrong(
+                save_streamed_forgets_to_await_the_write,
+                "asyncio.to_thread(file.write, chunk) without await",
+                "to_thread(...) made a coroutine that nobody awaited",
+            ),
+            Wrong(save_streamed_writes_on_the_loop, "file.write on the loop", "the event loop's own thread"),
+            Wrong(save_streamed_temporary_file_elsewhere, "mkstemp() without dir=dest", "create it in dest"),
         ],
     ),
 ]

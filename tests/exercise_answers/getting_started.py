@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from support.exercises.getting_started import check_sleep_all
 
@@ -38,6 +39,14 @@ async def gathers_a_list(delays: list[float]) -> list[float]:
     return await asyncio.gather([asyncio.sleep(d, result=d) for d in delays])
 
 
+async def time_sleeps(delays: list[float]) -> list[float]:
+    async def one(d: float) -> float:
+        time.sleep(d)  # noqa: ASYNC251 (the mistake: the loop stands still, so nothing overlaps)
+        return d
+
+    return await asyncio.gather(*(one(d) for d in delays))
+
+
 def not_async(delays: list[float]) -> list[float]:
     return delays
 
@@ -63,6 +72,11 @@ CASES = [
                 "your code raised TypeError",
             ),
             Wrong(not_async, "writes a plain def", "async def"),
+            Wrong(
+                time_sleeps,
+                "gathers coroutines that call time.sleep",
+                "time.sleep blocks the whole event loop",
+            ),
         ],
     ),
 ]

@@ -52,6 +52,21 @@ async def calls_it_first(names: list[str], pool: Executor) -> dict[str, str]:
     return dict(zip(names, prints, strict=True))
 
 
+async def pool_map(names: list[str], pool: Executor) -> dict[str, str]:
+    return dict(zip(names, pool.map(fingerprint, names), strict=True))  # waits, in the loop's thread
+
+
+async def submit_and_wait(names: list[str], pool: Executor) -> dict[str, str]:
+    futures = {name: pool.submit(fingerprint, name) for name in names}  # all at once...
+    return {name: future.result() for name, future in futures.items()}  # ...then the loop waits for each
+
+
+async def pool_wrap_future(names: list[str], pool: Executor) -> dict[str, str]:
+    """Another right answer: submit, and await the concurrent futures through asyncio.wrap_future."""
+    prints = await asyncio.gather(*(asyncio.wrap_future(pool.submit(fingerprint, name)) for name in names))
+    return dict(zip(names, prints, strict=True))
+
+
 async def returns_a_list(names: list[str], pool: Executor) -> list[str]:
     loop = asyncio.get_running_loop()
     return await asyncio.gather(*(loop.run_in_executor(pool, fingerprint, name) for name in names))
@@ -120,6 +135,37 @@ async def in_milliseconds(every: float, threshold: float, report: Callable[[floa
             report(round(lag * 1000, 1))
 
 
+async def sleeps_in_the_thread(every: float, threshold: float, report: Callable[[float], None]) -> None:
+    while True:
+        asked = time.perf_counter() + every
+        time.sleep(every)  # noqa: ASYNC251 (the watchdog blocks the loop it watches)
+        await asyncio.sleep(0)
+        lag = time.perf_counter() - asked
+        if lag > threshold:
+            report(lag)
+
+
+async def never_awaits(every: float, threshold: float, report: Callable[[float], None]) -> None:
+    while True:  # no await at all: once started, it holds the loop for good
+        asked = time.perf_counter() + every
+        time.sleep(every)  # noqa: ASYNC251
+        lag = time.perf_counter() - asked
+        if lag > threshold:
+            report(lag)
+
+
+async def catches_everything(every: float, threshold: float, report: Callable[[float], None]) -> None:
+    while True:
+        try:
+            asked = time.perf_counter() + every
+            await asyncio.sleep(every)
+            lag = time.perf_counter() - asked
+            if lag > threshold:
+                report(lag)
+        except BaseException:  # noqa: BLE001 (the mistake: cancel() can never stop it)
+            continue
+
+
 # --- Exercise 3 ---------------------------------------------------------------------------------------------
 
 
@@ -150,6 +196,18 @@ async def mix_by_name(jobs: Sequence[Job], threads: Executor, processes: Executo
         raise ValueError(f"the lesson names no job kind {job.kind!r}")
 
     return await asyncio.gather(*(start(job) for job in jobs))
+
+
+async def mix_waits_on_futures(jobs: Sequence[Job], threads: Executor, processes: Executor) -> list[Any]:
+    started: list[Any] = []
+    for job in jobs:
+        if job.kind == "async":
+            started.append(asyncio.ensure_future(job.function(job.argument)))
+        else:
+            pool = processes if job.kind == "cpu" else threads
+            started.append(pool.submit(job.function, job.argument))  # a concurrent future
+    # .result() waits in the loop's thread: the async jobs stand still meanwhile
+    return [await item if isinstance(item, asyncio.Future) else item.result() for item in started]
 
 
 async def mix_stub(jobs: Sequence[Job], threads: Executor, processes: Executor) -> list[Any]:
@@ -226,10 +284,18 @@ CASES = [
             Wrong(in_threads, "uses asyncio.to_thread instead of the pool given", "nothing reached the pool"),
             Wrong(one_at_a_time, "awaits each job before submitting the next", "one fingerprint at a time"),
             Wrong(
-                calls_it_first, "calls fingerprint(name) and hands the pool its result", "your code raised"
+                calls_it_first,
+                "calls fingerprint(name) and hands the pool its result",
+                "pass the function and its argument apart",
             ),
             Wrong(returns_a_list, "returns the list gather gives", "return a dict"),
             Wrong(forgets_await, "returns gather's future without awaiting it", "forget `await`"),
+            Wrong(
+                pool_map,
+                "dict(zip(names, pool.map(...)))",
+                "map() waits for its results in the loop's own thread",
+            ),
+            Wrong(submit_and_wait, "pool.submit, then future.result()", "result() waits for its results"),
         ],
     ),
     Cases(
@@ -244,6 +310,13 @@ CASES = [
             Wrong(swallows_cancel, "catches CancelledError and returns", "re-raise it"),
             Wrong(watches_once, "checks one tick and returns", "returned on its own"),
             Wrong(in_milliseconds, "reports milliseconds", "in seconds"),
+            Wrong(
+                sleeps_in_the_thread, "time.sleep between ticks", "blocks the loop it watches with time.sleep"
+            ),
+            Wrong(never_awaits, "time.sleep, never an await", "kept the event loop's thread busy"),
+            Wrong(
+                catches_everything, "except BaseException: continue", "the `except BaseException:` at line"
+            ),
         ],
     ),
     Cases(
@@ -256,9 +329,10 @@ CASES = [
             Wrong(waits_in_processes, "sends the blocking waits to processes", "went to the process pool"),
             Wrong(one_job_at_a_time, "awaits each job in turn", "one after another"),
             Wrong(async_jobs_in_threads, "hands the async jobs to a pool", "coroutine objects"),
+            Wrong(mix_waits_on_futures, "pool.submit(...).result() in the coroutine", "result() waits"),
         ],
     ),
 ]
 
 # Right answers other than the model, each run by tests/test_exercises_how_async_works.py.
-OTHER_RIGHT = [(check_run_mix, mix_by_name)]
+OTHER_RIGHT = [(check_run_mix, mix_by_name), (check_fingerprints_in_pool, pool_wrap_future)]

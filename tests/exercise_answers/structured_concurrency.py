@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 
 from support.exercises.structured_concurrency import (
-    check_race,
+    check_hedged,
     check_run_all,
     check_sort_failures,
     check_within,
@@ -65,6 +65,41 @@ async def run_all_forgetting_to_return(jobs: Sequence[Job]) -> None:
     async with asyncio.TaskGroup() as tg:
         for job in jobs:
             tg.create_task(job())
+
+
+async def run_all_create_task_inside_the_group(jobs: Sequence[Job]) -> list[Any]:
+    async with asyncio.TaskGroup():
+        tasks = [asyncio.create_task(job()) for job in jobs]  # tasks of no group: a failure cancels nothing
+        return [await task for task in tasks]
+
+
+async def run_all_tasks_awaited_in_turn(jobs: Sequence[Job]) -> list[Any]:
+    tasks = [asyncio.create_task(job()) for job in jobs]  # neither gather nor a group
+    return [await task for task in tasks]
+
+
+async def run_all_catching_each_failure(jobs: Sequence[Job]) -> list[Any]:
+    async def safely(job: Job) -> Any:
+        try:
+            return await job()
+        except Exception:
+            return None  # the failure vanishes
+
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(safely(job)) for job in jobs]
+    return [task.result() for task in tasks]
+
+
+async def run_all_with_wait_and_cancel(jobs: Sequence[Job]) -> list[Any]:
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        if task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    return [task.result() for task in tasks]  # right, by hand: the exercise asks for a TaskGroup
 
 
 # --- Exercise 2: within -----------------------------------------------------------------------------------
@@ -190,6 +225,29 @@ async def within_sleeping_to_the_deadline(
     return results
 
 
+async def within_keeping_the_cancelled_ones(
+    jobs: Mapping[str, Job], seconds: float, limit: int
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    slots = asyncio.Semaphore(limit)
+
+    async def run(name: str, job: Job) -> None:
+        async with slots:
+            try:
+                results[name] = await job()
+            except asyncio.CancelledError:
+                results[name] = None  # swallowed: a job cut off looks like one that finished
+
+    try:
+        async with asyncio.timeout(seconds):
+            async with asyncio.TaskGroup() as tg:
+                for name, job in jobs.items():
+                    tg.create_task(run(name, job))
+    except TimeoutError:
+        pass
+    return results
+
+
 # --- Exercise 3: sort_failures ----------------------------------------------------------------------------
 
 
@@ -273,68 +331,121 @@ async def sort_failures_with_gather(jobs: Sequence[Job]) -> dict[str, int]:
     }
 
 
-# --- Exercise 4: race -------------------------------------------------------------------------------------
+async def sort_failures_gather_raising_bugs(jobs: Sequence[Job]) -> dict[str, int]:
+    outcomes = await asyncio.gather(*(job() for job in jobs), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception) and not isinstance(outcome, TimeoutError | ConnectionError):
+            raise outcome  # the bug comes out: right, but not with the TaskGroup the exercise asks for
+    return {
+        "slow": sum(isinstance(o, TimeoutError) for o in outcomes),
+        "down": sum(isinstance(o, ConnectionError) for o in outcomes),
+    }
 
 
-async def race_model(jobs: Sequence[Job]) -> Any:
-    winner: list[Any] = []
+async def sort_failures_catches_nothing(jobs: Sequence[Job]) -> dict[str, int]:
+    async with asyncio.TaskGroup() as tg:  # no except at all: the group's errors come out whole
+        for job in jobs:
+            tg.create_task(job())
+    return {"slow": 0, "down": 0}
 
+
+async def sort_failures_star_exception(jobs: Sequence[Job]) -> dict[str, int]:
+    counts = {"slow": 0, "down": 0}
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for job in jobs:
+                tg.create_task(job())
+    except* Exception as group:  # every kind, the bug included
+        counts["slow"] = sum(isinstance(e, TimeoutError) for e in group.exceptions)
+        counts["down"] = sum(isinstance(e, ConnectionError) for e in group.exceptions)
+    return counts
+
+
+# --- Exercise 4: hedged ----------------------------------------------------------------------------------
+
+Call = Callable[[], Awaitable[str]]
+
+
+async def hedged_model(job: Call, delay: float) -> str:
+    answers: list[str] = []
     async with anyio.create_task_group() as tg:
 
-        async def run(job: Job) -> None:
-            result = await job()
-            if not winner:
-                winner.append(result)
-            tg.cancel_scope.cancel()  # the others are no longer needed
+        async def attempt() -> None:
+            answer = await job()
+            if not answers:
+                answers.append(answer)
+            tg.cancel_scope.cancel()  # the other call, and the wait for the delay, are no longer needed
 
-        for job in jobs:
-            tg.start_soon(run, job)
-    return winner[0]
+        tg.start_soon(attempt)
+        await anyio.sleep(delay)  # cancelled with the scope if the first call answers in time
+        tg.start_soon(attempt)
+    return answers[0]
 
 
-async def race_stub(jobs: Sequence[Job]) -> Any:
-    # Your code here: with AnyIO, return the first result to come in and cancel the other jobs.
+async def hedged_stub(job: Call, delay: float) -> str:
+    # Your code here: with AnyIO, a second job() only after `delay` without a result; the first answer wins.
     ...
 
 
-async def race_with_asyncio(jobs: Sequence[Job]) -> Any:
-    tasks = [asyncio.create_task(job()) for job in jobs]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+async def hedged_both_at_once(job: Call, delay: float) -> str:
+    answers: list[str] = []
+    async with anyio.create_task_group() as tg:
+
+        async def attempt() -> None:
+            answers.append(await job())
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(attempt)
+        tg.start_soon(attempt)  # no delay: twice the load on a server that was fine
+    return answers[0]
+
+
+async def hedged_gives_up_on_the_first(job: Call, delay: float) -> str:
+    with anyio.move_on_after(delay):
+        return await job()
+    return await job()  # the first call was cancelled at the delay: a timeout and a retry, not a hedge
+
+
+async def hedged_waits_for_both(job: Call, delay: float) -> str:
+    answers: list[str] = []
+    async with anyio.create_task_group() as tg:
+
+        async def attempt() -> None:
+            answers.append(await job())
+
+        tg.start_soon(attempt)
+        await anyio.sleep(delay)
+        if not answers:
+            tg.start_soon(attempt)
+    return answers[0]  # right answer, but only once the stalled call ended too
+
+
+async def hedged_waits_out_the_delay(job: Call, delay: float) -> str:
+    answers: list[str] = []
+    async with anyio.create_task_group() as tg:
+
+        async def attempt() -> None:
+            answers.append(await job())
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(attempt)
+        with anyio.CancelScope(shield=True):
+            await anyio.sleep(delay)  # shielded: a quick first answer still waits for the whole delay
+        if not answers:
+            tg.start_soon(attempt)
+    return answers[0]
+
+
+async def hedged_with_asyncio(job: Call, delay: float) -> str:
+    first = asyncio.ensure_future(job())
+    done, _ = await asyncio.wait([first], timeout=delay)
+    if done:
+        return first.result()
+    second = asyncio.ensure_future(job())
+    done, pending = await asyncio.wait([first, second], return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    return done.pop().result()
-
-
-async def race_without_cancelling(jobs: Sequence[Job]) -> Any:
-    winner: list[Any] = []
-
-    async def run(job: Job) -> None:
-        result = await job()
-        if not winner:
-            winner.append(result)
-
-    async with anyio.create_task_group() as tg:
-        for job in jobs:
-            tg.start_soon(run, job)
-    return winner[0]
-
-
-async def race_first_in_the_list(jobs: Sequence[Job]) -> Any:
-    results: list[Any] = [None] * len(jobs)
-
-    async def run(index: int, job: Job) -> None:
-        results[index] = await job()
-
-    async with anyio.create_task_group() as tg:
-        for index, job in enumerate(jobs):
-            tg.start_soon(run, index, job)
-    return results[0]
-
-
-async def race_leaving_the_rest_running(jobs: Sequence[Job]) -> Any:
-    tasks = [asyncio.create_task(job()) for job in jobs]
-    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     return done.pop().result()
 
 
@@ -362,6 +473,26 @@ CASES = [
             Wrong(run_all_forgetting_to_return, "returns nothing", "returned None"),
             Wrong(
                 run_all_forgetting_await, "returns run_all's coroutine unawaited", "did you forget `await`"
+            ),
+            Wrong(
+                run_all_create_task_inside_the_group,
+                "asyncio.create_task inside the group's block",
+                "belongs to no group",
+            ),
+            Wrong(
+                run_all_tasks_awaited_in_turn,
+                "create_task for each, awaited in turn (no gather, no group)",
+                "start them in an `async with asyncio.TaskGroup() as tg:` block",
+            ),
+            Wrong(
+                run_all_catching_each_failure,
+                "each job wrapped in except Exception",
+                "the `except Exception:` at line",
+            ),
+            Wrong(
+                run_all_with_wait_and_cancel,
+                "asyncio.wait(FIRST_EXCEPTION) and cancel by hand",
+                "not `asyncio.wait`",
             ),
         ],
     ),
@@ -394,6 +525,11 @@ CASES = [
             Wrong(
                 within_sleeping_to_the_deadline, "always sleeps until the deadline", "waited for the deadline"
             ),
+            Wrong(
+                within_keeping_the_cancelled_ones,
+                "each job catches CancelledError and records None",
+                "did not finish in time",
+            ),
         ],
     ),
     Cases(
@@ -420,23 +556,39 @@ CASES = [
             Wrong(
                 sort_failures_with_gather,
                 "gather(return_exceptions=True) swallows the bug",
-                "swallows them all",
+                "hands every error back as a value",
+            ),
+            Wrong(
+                sort_failures_gather_raising_bugs,
+                "gather(return_exceptions=True), bugs raised by hand: no TaskGroup",
+                "the exercise asks for one `async with asyncio.TaskGroup() as tg:`, not `asyncio.gather`",
+            ),
+            Wrong(sort_failures_star_exception, "except* Exception", "`except* Exception:` at line"),
+            Wrong(
+                sort_failures_catches_nothing,
+                "no except at all (and no plain except TimeoutError to blame)",
+                "in a group. Use `except* TimeoutError`",
             ),
         ],
     ),
     Cases(
-        check_race,
-        right=race_model,
-        stub=race_stub,
+        check_hedged,
+        right=hedged_model,
+        stub=hedged_stub,
         wrong=[
+            Wrong(hedged_both_at_once, "starts both calls at once", "the second call started at once"),
             Wrong(
-                race_with_asyncio, "asyncio.wait: right on asyncio, fails under Trio", "under Trio it raised"
+                hedged_gives_up_on_the_first,
+                "move_on_after(delay), then a second call: the first is cancelled",
+                "move_on_after and fail_after cancel what runs inside them",
             ),
-            Wrong(race_without_cancelling, "waits for every job", "waited for the slowest job"),
-            Wrong(race_first_in_the_list, "returns the first job's result", "the first job in the list"),
+            Wrong(hedged_waits_for_both, "never cancels the other call", "waited for the stalled call"),
             Wrong(
-                race_leaving_the_rest_running, "never cancels the losers", "still running after race returned"
+                hedged_waits_out_the_delay,
+                "waits the whole delay even after an answer",
+                "only when the delay was over",
             ),
+            Wrong(hedged_with_asyncio, "asyncio's wait and tasks: fails under Trio", "Use AnyIO's functions"),
         ],
     ),
 ]

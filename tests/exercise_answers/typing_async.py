@@ -175,6 +175,16 @@ async def paginate_forgets_await(
         page += 1
 
 
+async def paginate_never_stops(
+    fetch_page: Callable[[int], Awaitable[list[str]]],
+) -> AsyncGenerator[str, None]:
+    page = 1
+    while True:  # an empty page is skipped, and the next one asked for, for ever
+        for name in await fetch_page(page):
+            yield name
+        page += 1
+
+
 async def paginate_returns_a_list(fetch_page: Callable[[int], Awaitable[list[str]]]) -> list[str]:
     every: list[str] = []
     page = 1
@@ -284,6 +294,36 @@ async def leased_get_nowait(pool: asyncio.Queue[Connection]) -> AsyncIterator[Co
         pool.put_nowait(connection)
 
 
+@asynccontextmanager
+async def leased_puts_back_twice(pool: asyncio.Queue[Connection]) -> AsyncIterator[Connection]:
+    connection = await pool.get()
+    try:
+        yield connection
+        pool.put_nowait(connection)
+    finally:
+        pool.put_nowait(connection)  # and once more here
+
+
+@asynccontextmanager
+async def leased_except_exception(pool: asyncio.Queue[Connection]) -> AsyncIterator[Connection]:
+    connection = await pool.get()
+    try:
+        yield connection
+    except Exception:
+        pool.put_nowait(connection)  # a cancelled block skips this: CancelledError is a BaseException
+        raise
+    pool.put_nowait(connection)
+
+
+@asynccontextmanager
+async def leased_gets_inside_the_try(pool: asyncio.Queue[Connection]) -> AsyncIterator[Connection]:
+    try:
+        connection = await pool.get()  # cancelled here, the finally has no connection to put back
+        yield connection
+    finally:
+        pool.put_nowait(connection)
+
+
 CASES = [
     Cases(
         check_with_timeout,
@@ -341,6 +381,7 @@ CASES = [
             Wrong(paginate_eager, "fetches every page before yielding", "fetch the next page only once"),
             Wrong(paginate_forgets_await, "calls fetch_page without await", "mypy rejects your code at line"),
             Wrong(paginate_returns_a_list, "a coroutine that returns the list", "must be an async generator"),
+            Wrong(paginate_never_stops, "never stops at the empty page", "stop at the first empty page"),
         ],
     ),
     Cases(
@@ -368,6 +409,13 @@ CASES = [
             Wrong(leased_any_pool, "pool: Any", "a list is not a pool"),
             Wrong(leased_swallows_errors, "an except that swallows the block's error", "disappeared"),
             Wrong(leased_get_nowait, "get_nowait(): fails on an empty pool", "QueueEmpty"),
+            Wrong(leased_puts_back_twice, "puts the connection back twice", "was in the pool twice"),
+            Wrong(
+                leased_except_exception,
+                "puts it back in except Exception",
+                "your `except Exception` misses it",
+            ),
+            Wrong(leased_gets_inside_the_try, "await pool.get() inside the try", "before the `try`"),
         ],
     ),
 ]
