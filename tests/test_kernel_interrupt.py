@@ -7,10 +7,14 @@ ipykernel's issue #881 shows: the interrupt is noticed only when the awaited thi
 
 from __future__ import annotations
 
+import asyncio
+import os
 import queue
 import secrets
+import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,6 +131,54 @@ def test_interrupt_stops_an_await_within_a_second_and_keeps_state(
     # The same kernel, its variables intact, still runs cells that await.
     after = client.execute("print(kept)\nawait asyncio.sleep(0)\nprint('still awaiting')")
     assert token in _wait_for_output(client, after, "still awaiting", REPLY_TIMEOUT)
+
+
+@pytest.fixture
+def waker() -> Iterator[kernel_interrupt._LoopWaker]:
+    """The extension's waker on its own, in this process's main thread; the wake-up socket unset after."""
+    armed = kernel_interrupt._LoopWaker()
+    try:
+        yield armed
+    finally:
+        armed.close()
+
+
+def test_a_signal_wakes_a_sleeping_loop_once_armed(waker: kernel_interrupt._LoopWaker) -> None:
+    # The handler queues its work with call_soon and nothing else, as ipykernel's does: without the waker
+    # the loop would sleep on for the whole 5 s timeout below.
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        waker.arm()
+        woken: asyncio.Future[int] = loop.create_future()
+        previous = signal.signal(
+            signal.SIGUSR1, lambda signum, _frame: loop.call_soon(woken.set_result, signum)
+        )
+        try:
+            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+            started = time.monotonic()
+            assert await asyncio.wait_for(woken, 5) == signal.SIGUSR1
+            return time.monotonic() - started
+        finally:
+            signal.signal(signal.SIGUSR1, previous)
+
+    assert asyncio.run(main()) < INTERRUPT_WITHIN
+
+
+def test_arming_leaves_asyncios_own_wakeup_socket_in_place(waker: kernel_interrupt._LoopWaker) -> None:
+    # asyncio's add_signal_handler delivers signals through its own wake-up socket: replacing it would
+    # silence every such handler a lesson installs.
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        ran: asyncio.Future[str] = loop.create_future()
+        loop.add_signal_handler(signal.SIGUSR2, ran.set_result, "asyncio's handler ran")
+        try:
+            waker.arm()
+            os.kill(os.getpid(), signal.SIGUSR2)
+            return await asyncio.wait_for(ran, 5)
+        finally:
+            loop.remove_signal_handler(signal.SIGUSR2)
+
+    assert asyncio.run(main()) == "asyncio's handler ran"
 
 
 def test_the_environment_loads_the_start_up() -> None:

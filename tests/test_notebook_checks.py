@@ -273,6 +273,16 @@ def test_the_lesson_rule_applies_to_lessons_with_a_solutions_notebook_only(tmp_p
     assert nc.check(unconverted) == [] and nc.check(solution) == []
 
 
+def test_a_printout_of_source_is_caught_unless_the_cell_says_why(tmp_path: Path) -> None:
+    printout = code("import inspect\nprint(inspect.getsource(handle_client))", 1)
+    found = problems(nc.no_printouts_of_taught_code, tmp_path, [code("a = 1", 1), printout])
+    assert [p.cell for p in found] == [1] and "editable cell" in found[0].message
+    printout.metadata["workbook"] = {"printout": "the lab's server, used here, not taught"}
+    assert problems(nc.no_printouts_of_taught_code, tmp_path, [printout]) == []
+    printout.metadata["workbook"] = {"printout": " "}
+    assert len(problems(nc.no_printouts_of_taught_code, tmp_path, [printout])) == 1
+
+
 # -- the command ------------------------------------------------------------------------------------------
 
 

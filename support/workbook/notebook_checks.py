@@ -271,6 +271,22 @@ def no_model_answers(nb: JSON) -> Iterator[Problem]:
             )
 
 
+_PRINTOUT = re.compile(r"\bgetsource\(")
+
+
+def no_printouts_of_taught_code(nb: JSON) -> Iterator[Problem]:
+    """A lesson teaches its code in editable cells; printing a module's source is only for code it does not
+    teach, and such a cell says why in its metadata (``"workbook": {"printout": "..."}``)."""
+    for index, cell in _code_cells(nb):
+        why = cell.get("metadata", {}).get("workbook", {}).get("printout", "")
+        if _PRINTOUT.search(_source(cell)) and not str(why).strip():
+            yield Problem(
+                index,
+                "prints source with getsource: teach the code in an editable cell, or say in the cell's "
+                'metadata why it is not taught ("workbook": {"printout": "..."})',
+            )
+
+
 def _parse(source: str) -> ast.Module | None:
     """The cell as Python, IPython's shell lines and magics blanked out; None for a cell magic or bad syntax."""
     if source.lstrip().startswith("%%"):
@@ -313,7 +329,7 @@ RULES: tuple[Rule, ...] = (
     kernelspec_is_the_workbooks,
 )
 # Only for a lesson converted to the solutions-notebook pattern; unconverted lessons keep their old shape.
-LESSON_RULES: tuple[Rule, ...] = (no_model_answers,)
+LESSON_RULES: tuple[Rule, ...] = (no_model_answers, no_printouts_of_taught_code)
 
 
 def is_lesson(path: Path) -> bool:
