@@ -144,7 +144,7 @@ def test_the_two_domainchecks_share_their_text_and_their_answers(
     seeded_dns: services.Service, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The chapter's point: async for over an async generator reads the same on any framework.
-    assert inspect.getsource(curio_domaincheck.check_domains) == inspect.getsource(domaincheck.check_domains)
+    assert inspect.getsource(curio_domaincheck.show_domains) == inspect.getsource(domaincheck.show_domains)
     assert curio_domaincheck.main(["net", "--server", seeded_dns.url]) == cli.OK
     on_curio = capsys.readouterr().out.splitlines()
     assert domaincheck.main(["net", "--server", seeded_dns.url]) == cli.OK

@@ -48,10 +48,10 @@ def _columns(lines: list[str]) -> tuple[list[str], list[str]]:
     return found, missing
 
 
-async def test_check_domains_prints_every_name_in_its_column(
+async def test_show_domains_prints_every_name_in_its_column(
     dns: Service, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    await domaincheck.check_domains("net", dns.url)
+    await domaincheck.show_domains("net", dns.url)
     found, missing = _columns(capsys.readouterr().out.splitlines())
     domains = keyword_domains("net")
     assert sorted(found) == sorted(d for d in domains if dns_server.address_for(d) is not None)

@@ -1,6 +1,6 @@
 """The chapter's domaincheck on Curio: the same two columns, FOUND and NOT FOUND, from Curio's ``multi_probe``.
 
-``check_domains`` is the very text of :func:`support.examples.domaincheck.check_domains` (a test checks it):
+``show_domains`` is the very text of :func:`support.examples.domaincheck.show_domains` (a test checks it):
 ``async for`` over an async generator reads the same whichever framework runs it. Only two lines differ from
 the asyncio program: ``multi_probe`` comes from :mod:`support.examples.curio_domainlib`, and ``curio.run``
 starts the program instead of ``asyncio.run``.
@@ -20,7 +20,7 @@ from support.examples.curio_domainlib import multi_probe
 from support.lab import dns_server
 
 
-async def check_domains(tld: str, server: str) -> None:
+async def show_domains(tld: str, server: str) -> None:
     domains = [f"{kw}.{tld}".lower() for kw in keyword.kwlist if len(kw) <= 4]  # <1>
     print("FOUND\t\tNOT FOUND")  # <2>
     print("=====\t\t=========")
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", type=dns_server.server_url, help="DNS server (default: a local one)")
     args = parser.parse_args(argv)
     with dns_server.for_command("curio_domaincheck", args.server) as server:
-        curio.run(check_domains, args.tld, server)  # <5>
+        curio.run(show_domains, args.tld, server)  # <5>
     return cli.OK
 
 

@@ -3,7 +3,7 @@
 For every Python keyword of at most four letters it asks whether ``<keyword>.<TLD>`` resolves, all at once
 through :func:`support.examples.domainlib.multi_probe`, and prints each name as its answer arrives: names that
 resolve in the FOUND column, the others under NOT FOUND (two tabs in). The questions go to the workbook's
-local DNS server (:mod:`support.lab.dns_server`), never to the internet. Lesson 06 teaches ``check_domains`` in
+local DNS server (:mod:`support.lab.dns_server`), never to the internet. Lesson 06 teaches ``show_domains`` in
 an editable cell; a test keeps the two the same.
 
 Run it: ``python -m support.examples.domaincheck TLD [--server dns://127.0.0.1:PORT]``. Without ``--server`` it
@@ -21,7 +21,7 @@ from support.examples.domainlib import multi_probe
 from support.lab import dns_server
 
 
-async def check_domains(tld: str, server: str) -> None:
+async def show_domains(tld: str, server: str) -> None:
     domains = [f"{kw}.{tld}".lower() for kw in keyword.kwlist if len(kw) <= 4]  # <1>
     print("FOUND\t\tNOT FOUND")  # <2>
     print("=====\t\t=========")
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", type=dns_server.server_url, help="DNS server (default: a local one)")
     args = parser.parse_args(argv)
     with dns_server.for_command("domaincheck", args.server) as server:
-        asyncio.run(check_domains(args.tld, server))  # <5>
+        asyncio.run(show_domains(args.tld, server))  # <5>
     return cli.OK
 
 
