@@ -7,6 +7,9 @@
 - the same three on Curio (Python 3.11 only): ``curio_blogdom``, ``curio_domainlib``, ``curio_domaincheck``;
 - ``generator_scheduler``: the generator-only round-robin scheduler of lesson 01;
 - ``hello_loop``: the smallest script that runs an event loop;
-- ``cli``: what every example's command line shares: exit statuses (0 all OK, 1 some failed, 2 usage error,
-  130 Ctrl-C) shown in ``--help``, one-line usage errors, and Ctrl-C handled the same however often pressed;
+- ``charindex``, ``web_mojifinder``, ``tcp_mojifinder``: the character finder and its two servers, with
+  ``tcp_mojifinder_hardened`` as the second step; ``crawl``: lesson 10's crawler.
+
+Argument checks and exit statuses (0 all OK, 1 some failed, 2 usage error, 130 Ctrl-C) come from
+:mod:`support.cli`.
 """
