@@ -109,6 +109,7 @@ RUNTIME_ONLY = {
     "ipywidgets": "tqdm.auto draws its bars as widgets through it",
     "jupyterlab-rise": "RISE: the lessons as live slides in the lab (make lab)",
     "aiosqlite": "the lessons' SQLite database, imported by the notebooks (lessons 04 and 06)",
+    "httptools": "the HTTP parser of uvicorn's HttpToolsProtocol, which support.lab.asgi_server subclasses",
 }
 
 
@@ -149,7 +150,7 @@ def test_the_kernel_name_the_lab_registers_is_the_one_notebooks_store() -> None:
 
 
 def test_uvicorn_is_bounded_above() -> None:
-    # flag_server's protocol subclasses uvicorn's private H11Protocol: a new minor release may change it.
+    # flag_server's protocol subclasses uvicorn's private HttpToolsProtocol: a new minor release may change it.
     [requirement] = [r for r in _declared() if _name(r) == "uvicorn"]
     upper = re.search(r"<\s*([\w.]+)", requirement)
     assert upper, f"{requirement!r} needs an upper bound (support.lab.asgi_server subclasses its internals)"
