@@ -220,6 +220,16 @@ async def test_a_signal_stops_it_with_status_0_and_closes_its_clients(
     assert not noise, "\n".join(service.output)
 
 
+async def test_it_serves_on_the_ipv6_loopback_too() -> None:
+    service = services.start("support.examples.tcp_mojifinder", "--host", "::1", private=True)
+    try:
+        assert service.url.startswith("tcp://[::1]:")
+        lines = await ask("::1", service.port, "cat face")
+        assert lines[-1].endswith(" 10 found")
+    finally:
+        services.stop(service)
+
+
 def test_start_returns_the_running_server() -> None:
     first = tcp_mojifinder.start()
     assert first.url.startswith("tcp://127.0.0.1:") and tcp_mojifinder.start() is first
