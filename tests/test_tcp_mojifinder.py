@@ -214,7 +214,20 @@ async def test_a_signal_stops_it_with_status_0_and_closes_its_clients(
     assert await asyncio.to_thread(service.process.wait, 5) == 0
     assert time.monotonic() - started < 5
     services.stop(service)  # it has exited: this reads its output to the end
-    assert not [line for line in service.output if "Traceback" in line or "Error" in line], service.output
+    # A stop that cancels the clients' tasks prints these on 3.11 and 3.12. (Any traceback is not the test: the
+    # taught version logs a client's reset, and the port probe of services.start may be one.)
+    noise = [line for line in service.output if "CancelledError" in line or "Exception in callback" in line]
+    assert not noise, "\n".join(service.output)
+
+
+async def test_it_serves_on_the_ipv6_loopback_too() -> None:
+    service = services.start("support.examples.tcp_mojifinder", "--host", "::1", private=True)
+    try:
+        assert service.url.startswith("tcp://[::1]:")
+        lines = await ask("::1", service.port, "cat face")
+        assert lines[-1].endswith(" 10 found")
+    finally:
+        services.stop(service)
 
 
 def test_start_returns_the_running_server() -> None:

@@ -78,8 +78,8 @@ async def supervisor(index: InvertedIndex, host: str, port: int) -> None:
             del clients[writer]
 
     server = await asyncio.start_server(client_connected, host, port, backlog=BACKLOG)  # <2>
-    address = server.sockets[0].getsockname()
-    print(f"Serving the character finder on tcp://{address[0]}:{address[1]}", flush=True)  # <3>
+    host, port = server.sockets[0].getsockname()[:2]  # the port the system chose, when asked for 0
+    print(f"Serving the character finder on tcp://{services.url_host(host)}:{port}", flush=True)  # <3>
     serving = asyncio.ensure_future(server.serve_forever())  # <4>
     try:
         await asyncio.shield(serving)  # <5>
