@@ -17,7 +17,9 @@ from __future__ import annotations
 import fcntl
 import re
 import signal
+import sys
 import tempfile
+import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import TextIO
@@ -104,15 +106,40 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     gate, room = _lock_files(item.config)
     alone = _runs_alone(item)
-    fcntl.flock(gate, fcntl.LOCK_EX)
+    held = _flock_within(gate, fcntl.LOCK_EX, item)
     try:
-        fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        held += _flock_within(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH, item)
     finally:
-        if not alone:
+        if not alone and gate in held:
             fcntl.flock(gate, fcntl.LOCK_UN)
+            held.remove(gate)
     try:
         return (yield)
     finally:
-        fcntl.flock(room, fcntl.LOCK_UN)
-        if alone:
-            fcntl.flock(gate, fcntl.LOCK_UN)
+        for file in held:
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
+# Longer than any one test runs (pytest-timeout ends those at 180 s): a wait this long means a stuck test.
+_LOCK_WAIT_S = 240.0
+
+
+def _flock_within(file: TextIO, how: int, item: pytest.Item) -> list[TextIO]:
+    """``flock`` within ``_LOCK_WAIT_S``: ``[file]`` once held, or ``[]`` and a warning after that wait.
+
+    pytest-timeout's clock starts inside this hook, so a wait here is not timed by it; without a limit, a
+    worker stuck behind another would hold up the whole run until CI's own limit. Going ahead unlocked costs
+    at most a timing check that fails under load, and the warning says why.
+    """
+    deadline = time.monotonic() + _LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(file, how | fcntl.LOCK_NB)
+            return [file]
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                sys.stderr.write(
+                    f"\nconftest: {item.nodeid} waited {_LOCK_WAIT_S:.0f} s for {file.name}; runs unlocked\n"
+                )
+                return []
+            time.sleep(0.02)

@@ -95,9 +95,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
-    # Every worker collects and deselects the same tests: one worker's count is the run's.
+    # Every worker collects and deselects the same tests: one worker's count is the run's. A worker that
+    # crashed (or that pytest-timeout ended) sends no output: xdist then reports the crash itself.
     global _e2e_deselected
-    _e2e_deselected = max(_e2e_deselected, node.workeroutput.get(_E2E_DESELECTED, 0))
+    output = getattr(node, "workeroutput", {})
+    _e2e_deselected = max(_e2e_deselected, output.get(_E2E_DESELECTED, 0))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -56,6 +56,29 @@ def _await_chain(coroutine: object) -> list[object]:
     return chain
 
 
+class _Withdrawn(BaseException):
+    """Takes the place of a :class:`Blocked` that came too late, and is caught as soon as it lands."""
+
+
+def _withdraw_async_exception() -> None:
+    """Withdraw a ``Blocked`` still pending in this thread, and leave the interpreter as it was before.
+
+    The obvious way, ``PyThreadState_SetAsyncExc(thread, None)``, leaves Python 3.11's "an asynchronous
+    exception is pending" flag set for good: only a thread that takes such an exception clears it. From then
+    on the interpreter stops to look at every check point, and a profiler started later (cProfile, the
+    task-step tracer, a debugger) spins for ever at the first function it enters. So an exception of our own
+    replaces the pending one and lands here, where it is caught: that clears the flag.
+    """
+    me = ctypes.c_ulong(threading.get_ident())
+    try:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(me, ctypes.py_object(_Withdrawn))
+        for _ in range(1_000):  # it lands at the next check point: the call's return, or the loop's jump
+            pass
+    except _Withdrawn:
+        return
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(me, None)  # never landed: withdraw it the plain way
+
+
 class Blocked(BaseException):
     """Raised in the loop's thread by :class:`ThreadGuard` when the learner's code held it past the limit.
 
@@ -228,5 +251,5 @@ class ThreadGuard:
         if self._by_signal:
             previous = self._previous_handler if self._previous_handler is not None else signal.SIG_DFL
             signal.signal(_SIGNAL, previous)  # type: ignore[arg-type]
-        # Withdraw a Blocked raised too late to land in the learner's code.
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), None)
+        elif self.fired and self._thread_id == threading.get_ident():
+            _withdraw_async_exception()

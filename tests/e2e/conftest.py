@@ -76,6 +76,17 @@ def web_page(browser: BrowserContext) -> Iterator[Page]:
         tab.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests get ten minutes each, not the three of pyproject.toml's ``timeout``.
+
+    A Run-All may take its own five (RUN_ALL_TIMEOUT_S), and the first test also starts JupyterLab or builds
+    the static site in its fixtures, which pytest-timeout counts in.
+    """
+    for item in items:
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(600))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     # The line saying `make unit` left these tests out is printed by tests/conftest.py, which sees the count
     # under pytest-xdist too (this file is loaded by the workers only).
