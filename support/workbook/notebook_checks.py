@@ -52,6 +52,7 @@ __all__ = [
     "MAX_PROSE_WORDS",
     "READING_HOSTS",
     "WAIVERS",
+    "waiver",
     "prose_words",
     "prose_word_count",
     "prose_within_limit",
@@ -365,7 +366,7 @@ _FENCED = re.compile(r"^[ ]{0,3}(`{3,}|~{3,}).*?^[ ]{0,3}\1[^\n]*$", re.M | re.S
 _LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 _URL = re.compile(r"<?(https?://[^\s<>)]+)>?")
 _WORDLIKE = re.compile(r"[^\W_]")
-_HEADING = re.compile(r"\A\s*#{1,6}\s+(.*?)\s*#*\s*$", re.M)
+_HEADING = re.compile(r"\A\s*#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.M)
 
 
 def _markdown_cells(nb: JSON) -> Iterator[tuple[int, JSON]]:
@@ -505,7 +506,8 @@ WAIVERS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def _waiver(path: Path) -> tuple[frozenset[str], str]:
+def waiver(path: Path) -> tuple[frozenset[str], str]:
+    """The guards ``WAIVERS`` excuses the lesson at ``path`` from, and why (none and "" for most lessons)."""
     topic = path.stem.split("_", 1)[-1] if path.stem[:2].isdigit() else path.stem
     return WAIVERS.get(topic, (frozenset(), ""))
 
@@ -540,7 +542,7 @@ def _rules(path: Path) -> tuple[list[Rule], list[Rule]]:
     rules = list(RULES)
     if not is_lesson(path):
         return rules, []
-    waived, _ = _waiver(path)
+    waived, _ = waiver(path)
     guards = lesson_guards(path.parent)
     rules += LESSON_RULES + tuple(g for g in guards if g.__name__ not in waived)
     return rules, [g for g in guards if g.__name__ in waived]
@@ -568,8 +570,11 @@ def waived(path: Path) -> list[str]:
     _, guards = _rules(path)
     if not guards:
         return []
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    reason = _waiver(path)[1]
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # check() reports it
+    reason = waiver(path)[1]
     return [f"{line} [waived: {reason}]" for line in _lines(path, (p for g in guards for p in g(nb)))]
 
 
@@ -592,7 +597,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     for line in found + excused:
         print(line)
-    print(f"notebook_checks: {len(paths)} notebooks, {len(found)} problems")
+    waived_note = f" ({len(excused)} waived, listed above)" if excused else ""
+    print(f"notebook_checks: {len(paths)} notebooks, {len(found)} problems{waived_note}")
     return 1 if found else 0
 
 
