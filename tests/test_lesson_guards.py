@@ -125,9 +125,10 @@ def test_a_missing_or_weak_further_reading_is_caught(cells: list[str], words: st
         ("The loop stays free while a thread waits (lesson 04, not written yet, is about executors).", "04"),
         ("Task groups do it for you: lessons 03 and 07 are coming later.", "03, 07"),
         ("Next: **08 · typing async**, not yet written.", "08"),
+        ("Lessons 02 to 04 are coming soon.", "03, 04"),
         ("See 09_how_async_works.ipynb, a later lesson will measure it.", "09"),
     ],
-    ids=["lesson-number", "two-lessons", "title", "file-name"],
+    ids=["lesson-number", "two-lessons", "title", "range", "file-name"],
 )
 def test_calling_an_existing_lesson_unwritten_is_caught(text: str, lessons: str) -> None:
     rule = nc.no_unwritten_pointers({3, 4, 7, 8, 9})

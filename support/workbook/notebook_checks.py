@@ -449,7 +449,7 @@ _UNWRITTEN = re.compile(
     re.I,
 )
 _LESSON_POINTER = re.compile(
-    r"\blessons?\s+(\d{1,2}(?:\s*(?:,|and|or|&)\s*\d{1,2})*)\b"  # lesson 04, lessons 04 and 07
+    r"\blessons?\s+(\d{1,2}(?:\s*(?:,|and|or|&|to|-|–)\s*\d{1,2})*)\b"  # lesson 04, lessons 04 and 07, 02 to 04
     r"|\b(\d{2})\s*·"  # **04 · executors**
     r"|\b(\d{2})_\w+\.ipynb\b",  # 04_executors_and_context_managers.ipynb
     re.I,
@@ -458,9 +458,12 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 
 
 def _pointed_lessons(sentence: str) -> set[int]:
+    """The lesson numbers a sentence names; a range ("lessons 02 to 04") names every lesson in it."""
     numbers: set[int] = set()
     for match in _LESSON_POINTER.finditer(sentence):
-        numbers |= {int(n) for n in re.findall(r"\d+", next(g for g in match.groups() if g))}
+        named = next(g for g in match.groups() if g)
+        for first, last in re.findall(r"(\d+)(?:\s*(?:to|-|–)\s*(\d+))?", named):
+            numbers |= set(range(int(first), int(last or first) + 1))
     return numbers
 
 
