@@ -276,6 +276,16 @@ async def spins_at_end(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
         await writer.drain()
 
 
+async def shouts_too_long(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while line := await reader.readline():
+        text = line.decode().rstrip("\n")
+        reply = ("too long" if len(text) > LONG_LINE else text).upper()  # the refusal upper-cased too
+        writer.write(reply.encode() + b"\n")
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
 async def hangs_up_on_long_lines(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     while line := await reader.readline():
         text = line.decode().rstrip("\n")
@@ -413,6 +423,11 @@ CASES = [
         wrong=[
             Wrong(spins_at_end, "loops for ever at the end of input", "returns b'' at once"),
             Wrong(hangs_up_on_long_lines, "closes the connection on a long line", "keep the session going"),
+            Wrong(
+                shouts_too_long,
+                "upper-cases the refusal too",
+                "expected the reply 'too long', got 'TOO LONG'",
+            ),
             Wrong(counts_the_newline, "counts the newline in the length", "don't count the newline"),
             Wrong(leaves_it_open, "never closes the connection", "stayed open"),
             Wrong(echoes, "echoes without upper-casing", "upper case"),

@@ -54,6 +54,13 @@ BREAKAGES = {
         "tqdm(iter(tasks),",
         ("tests/test_flags_clients.py",),
     ),
+    # check_shout judging only the special cases: a reply that is simply wrong would pass (issue 20).
+    "check_shout without its reply-equality check": Breakage(
+        "support/exercises/async_servers.py",
+        'require(text == want, f"sent {line!r}, expected the reply {want!r}, got {text!r}.")',
+        "pass",
+        ("tests/test_async_servers_checks.py", "tests/test_exercise_checkers.py"),
+    ),
     "services without the atexit stop": Breakage(
         "support/lab/services.py", "atexit.register(stop_all)", "pass", ("tests/test_services.py",)
     ),
