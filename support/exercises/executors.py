@@ -1,4 +1,4 @@
-"""Checks for the exercises of ``04_executors_and_context_managers``.
+"""Checks for the exercises of ``04_executors``.
 
 Each check runs the learner's code against stand-ins whose behaviour it knows: a blocking "library" call
 that sleeps a known time in whatever thread runs it, a block of code that blocks the loop or does not, a
