@@ -1,4 +1,4 @@
-"""Checks for the exercises of ``07_structured_concurrency``.
+"""Checks for the exercises of ``08_structured_concurrency``.
 
 Every answer is handed *jobs*: coroutine functions without arguments, built here, whose run times are known
 and which note when they start, finish or are cancelled (:class:`Jobs`). So a check can see what a right answer

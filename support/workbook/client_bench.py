@@ -6,7 +6,7 @@ delayed flag site (every answer comes after a fixed delay ``d``) a burst of N re
 pool (httpcore) re-examines every pooled connection each time a request starts or ends, and builds a list of
 all connections for each idle one it meets (upstream report encode/httpx#3215), so its CPU time grows much
 faster than N: past a couple of hundred connections open at once, the *client*, not the server, sets the
-wall time. This module measures that, so lesson 09 (``notebooks/09_how_async_works.ipynb``) shows numbers taken
+wall time. This module measures that, so lesson 10 (``notebooks/10_how_async_works.ipynb``) shows numbers taken
 on the reader's own machine instead of quoting them.
 
 Five ways to send the same burst (:data:`KINDS`):

@@ -1,4 +1,4 @@
-"""Answers to the exercises of lesson 07: ``run_all``, ``within``, ``sort_failures`` and ``race``."""
+"""Answers to the exercises of lesson 08: ``run_all``, ``within``, ``sort_failures`` and ``race``."""
 
 from __future__ import annotations
 
