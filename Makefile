@@ -99,7 +99,7 @@ unit: $(STAMP)
 
 # Every notebook run from JupyterLab's menu in the system's Chromium (apt-get install chromium), on a copy of
 # notebooks/. Screenshots and the Run-All times go to build/e2e/. Fails at once, in one line, without Chromium.
-# Lesson 05's form and the static site are checked too; the site is built afresh by the test (no make site first).
+# Lesson 06's form and the static site are checked too; the site is built afresh by the test (no make site first).
 e2e: $(STAMP)
 	@$(BIN)/python tests/e2e/browser.py
 	$(BIN)/python -m pytest -q -m e2e -rs tests/e2e

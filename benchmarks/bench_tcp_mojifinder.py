@@ -1,6 +1,6 @@
 """Does hardening the TCP character finder cost its clients latency when a thousand ask at once?
 
-Lesson 05 teaches a character finder over plain TCP (``support.examples.tcp_mojifinder``) and then a hardened
+Lesson 06 teaches a character finder over plain TCP (``support.examples.tcp_mojifinder``) and then a hardened
 one (``support.examples.tcp_mojifinder_hardened``: limits, timeouts, clients that misbehave). The hardening
 must not make an ordinary client wait longer. Both servers run in their own processes; the same client, in
 this process, sends the same burst to each in turn: ``--clients`` clients connect at once, each reads the

@@ -7,7 +7,7 @@ pool (httpcore) re-examines every pooled connection each time a request starts o
 all connections for each idle one it meets (upstream report encode/httpx#3215), so its CPU time grows much
 faster than N: past a couple of hundred connections open at once, the *client*, not the server, sets the
 wall time. This module is the harness of the benchmark that measures it (``benchmarks/bench_http_clients.py``);
-lesson 09 (``notebooks/09_how_async_works.ipynb``) charts its saved results and sends a smaller burst with
+lesson 10 (``notebooks/10_how_async_works.ipynb``) charts its saved results and sends a smaller burst with
 code of its own.
 
 Five ways to send the same burst (:data:`KINDS`):

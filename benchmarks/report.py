@@ -79,12 +79,12 @@ SECTIONS = [
         "tcp_mojifinder",
         "TCP mojifinder",
         "benchmarks/bench_tcp_mojifinder.py",
-        "N = 1,000 clients ask lesson 05's TCP character finder for `cat face` at once, the hardened server and"
+        "N = 1,000 clients ask lesson 06's TCP character finder for `cat face` at once, the hardened server and"
         " the taught one taking turns in the same run, 15 rounds, with the same client: the hardened server's"
         " p99 and p50 latency over the taught one's (medians of the rounds), and the clients either server left"
         " without a right answer (the goal is none). Until the hardened module exists, the taught one is"
         " measured against a second copy of itself.",
-        arrives_with="arrives with lesson 05 (servers)",
+        arrives_with="arrives with lesson 06 (servers)",
     ),
     Section(
         "loop_lag",
@@ -93,8 +93,8 @@ SECTIONS = [
         "The same CPU-bound job (a sum of 3,000,000 squares) beside a heartbeat ticking every 5 ms, four ways:"
         " on the loop (doing nothing), in a process pool, on a local Dask cluster, vectorised with NumPy. Each"
         " option's longest heartbeat lag over the in-loop job's wall time (the share of the job the loop was"
-        " frozen; lesson 09), and NumPy's speed-up.",
-        arrives_with="arrives with lesson 09 (when async does not help)",
+        " frozen; lesson 10), and NumPy's speed-up.",
+        arrives_with="arrives with lesson 10 (when async does not help)",
     ),
 ]
 

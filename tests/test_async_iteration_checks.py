@@ -1,4 +1,4 @@
-"""Lesson 06's checkers beyond the shared cases: other right answers pass, odd values get a hint, not a trace."""
+"""Lesson 07's checkers beyond the shared cases: other right answers pass, odd values get a hint, not a trace."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lesson 07's checkers beyond the shared cases: a forgotten ``await`` gets its hint and no second warning."""
+"""Lesson 06's checkers beyond the shared cases: a forgotten ``await`` gets its hint and no second warning."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def _sections() -> list[Section]:
         "TCP mojifinder",
         "benchmarks/bench_mojifinder.py",
         "p50/p99.",
-        arrives_with="arrives with lesson 05",
+        arrives_with="arrives with lesson 06",
     )
     return [measured, planned]
 
@@ -84,7 +84,7 @@ def test_the_report_marks_what_failed_and_keeps_a_place_for_later_benchmarks() -
     assert "1 figure(s) marked ✘. Failed (exit status not 0): `benchmarks/bench_flag_site.py`." in text
     assert (
         "## TCP mojifinder" in text
-        and "*Not measured yet*: `benchmarks/bench_mojifinder.py` arrives with lesson 05" in text
+        and "*Not measured yet*: `benchmarks/bench_mojifinder.py` arrives with lesson 06" in text
     )
     assert "![Flag site: this run beside the previous one](charts/flag_site.png)" in text
 

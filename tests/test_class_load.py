@@ -13,12 +13,12 @@ from support.workbook.class_load import Learner
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="4">
-<testcase classname="notebooks.04_executors_and_context_managers.ipynb" name="Cell 0" time="1.5" />
-<testcase classname="notebooks.04_executors_and_context_managers.ipynb" name="Cell 52" time="0.5">
+<testcase classname="notebooks.04_executors.ipynb" name="Cell 0" time="1.5" />
+<testcase classname="notebooks.04_executors.ipynb" name="Cell 52" time="0.5">
   <failure message="Notebook cell execution failed">files deleted: False</failure></testcase>
-<testcase classname="notebooks.solutions.04_executors_and_context_managers.ipynb" name="Cell 1" time="2.0">
+<testcase classname="notebooks.solutions.04_executors.ipynb" name="Cell 1" time="2.0">
   <skipped message="skipped" /></testcase>
-<testcase classname="notebooks.09_how_async_works.ipynb" name="Cell 3" time="4.0">
+<testcase classname="notebooks.10_how_async_works.ipynb" name="Cell 3" time="4.0">
   <error message="error">OSError: [Errno 98] Address already in use</error></testcase>
 </testsuite></testsuites>
 """
@@ -45,8 +45,8 @@ def test_read_junit_gives_one_check_per_cell(tmp_path: Path) -> None:
     assert [c.outcome for c in checks] == ["passed", "failed", "skipped", "failed"]
     assert checks[1].seconds == 0.5 and "files deleted: False" in checks[1].message
     assert [class_load.notebook_name(c.notebook) for c in checks[1:3]] == [
-        "04_executors_and_context_managers",
-        "solutions/04_executors_and_context_managers",
+        "04_executors",
+        "solutions/04_executors",
     ]
     assert class_load.notebook_name("notebooks/solutions/09_x.ipynb") == "solutions/09_x"
 
@@ -162,9 +162,7 @@ def test_a_learner_runs_strict_nbval_as_make_does() -> None:
 
 
 def _learner(tmp_path: Path, number: int, junit: str | None, kernels: dict[int, int]) -> Learner:
-    learner = Learner(
-        number, tmp_path / f"learner-{number}", [Path("04_executors_and_context_managers.ipynb")]
-    )
+    learner = Learner(number, tmp_path / f"learner-{number}", [Path("04_executors.ipynb")])
     learner.folder.mkdir(parents=True)
     if junit is not None:
         learner.junit.write_text(junit)
@@ -178,9 +176,9 @@ def test_the_report_counts_names_the_slowest_and_fails_on_a_clash(tmp_path: Path
     text, clean = class_load.report(learners, [], wall=20.0)
     assert not clean
     assert text.splitlines()[-1] == "2 passed, 4 failed"
-    assert "slowest lesson: 09_how_async_works, 4 s" in text
-    assert "file clash: learner 1, 04_executors_and_context_managers, Cell 52" in text
-    assert "port clash: learner 2, 09_how_async_works, Cell 3" in text
+    assert "slowest lesson: 10_how_async_works, 4 s" in text
+    assert "file clash: learner 1, 04_executors, Cell 52" in text
+    assert "port clash: learner 2, 10_how_async_works, Cell 3" in text
     assert "200 MiB" in text
     grouped = [line for line in text.splitlines() if line.startswith("FAILED learner 1")]
     assert len(grouped) == 2 and "OSError: [Errno 98] Address already in use" in grouped[1]

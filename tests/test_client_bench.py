@@ -235,7 +235,7 @@ def test_plot_legend_sits_below_the_panels() -> None:
 
 
 def test_the_lessons_loader_reads_what_the_harness_saves(tmp_path: Path) -> None:
-    # Lesson 09 reads saved results with support.plots, which must not import this harness: the two agree.
+    # Lesson 10 reads saved results with support.plots, which must not import this harness: the two agree.
     results = _fake_results()
     path = client_bench.save_results(results, tmp_path / "clients.json", delay_s=1.0)
     expected = [

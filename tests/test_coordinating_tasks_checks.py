@@ -1,4 +1,4 @@
-"""Lesson 10's checkers beyond the generic cases: other right answers pass too, on every Python they run on.
+"""Lesson 11's checkers beyond the generic cases: other right answers pass too, on every Python they run on.
 
 The model answers, the stubs and the wrong answers are in ``tests/exercise_answers/coordinating_tasks.py`` and
 run by ``tests/test_exercise_checkers.py``.

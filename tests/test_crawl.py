@@ -1,4 +1,4 @@
-"""The crawler of lesson 10 (``support.examples.crawl``): its pieces, a whole crawl, its deadline and its CLI."""
+"""The crawler of lesson 11 (``support.examples.crawl``): its pieces, a whole crawl, its deadline and its CLI."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def test_cli_ctrl_c_exits_130(faulty: services.Service) -> None:
 
 # --- the lesson and the module, in step -----------------------------------------------------------------------
 
-LESSON = Path(__file__).resolve().parent.parent / "notebooks" / "10_coordinating_tasks.ipynb"
+LESSON = Path(__file__).resolve().parent.parent / "notebooks" / "11_coordinating_tasks.ipynb"
 
 
 def _lesson_code() -> dict[str, Any]:

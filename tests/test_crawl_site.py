@@ -1,4 +1,4 @@
-"""The crawl site of lesson 10: its graph (which pages a crawl must find, and how many), and the server's modes."""
+"""The crawl site of lesson 11: its graph (which pages a crawl must find, and how many), and the server's modes."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def local_dns() -> Iterator[services.Service]:
 
 
 def ask_over_udp(service: services.Service, domain: str) -> Result:
-    """The probe of lesson 07 with a blocking socket: the bytes dns_wire builds, on the real wire."""
+    """The probe of lesson 08 with a blocking socket: the bytes dns_wire builds, on the real wire."""
     question = dns_wire.query(domain)
     with socket.socket(dns_wire.family_for(service.host), socket.SOCK_DGRAM) as sock:
         sock.settimeout(2)

@@ -1,4 +1,4 @@
-"""domainlib: probe re-exported from the lab, and multi_probe, the async generator lesson 06 teaches."""
+"""domainlib: probe re-exported from the lab, and multi_probe, the async generator lesson 07 teaches."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ async def test_aclosing_after_break_leaves_nothing_running(slow: services.Servic
 async def test_an_abandoned_generator_keeps_its_probes_until_it_is_collected(
     seeded: services.Service,
 ) -> None:
-    # The symptom lesson 06 shows: without aclose, `break` leaves the generator suspended, probes running.
+    # The symptom lesson 07 shows: without aclose, `break` leaves the generator suspended, probes running.
     # Spread delays (0.05-0.5 s), not one fixed delay: with equal delays every answer lands in one loop step,
     # and on Python 3.13 the others had often finished before the first was handed out (2 runs in 8 failed).
     before = _others()

@@ -1,4 +1,4 @@
-"""Lesson 09's checkers beyond the generic cases: other right answers must pass too.
+"""Lesson 10's checkers beyond the generic cases: other right answers must pass too.
 
 The model answers, the stubs and the wrong answers are in ``tests/exercise_answers/how_async_works.py`` and
 run by ``tests/test_exercise_checkers.py``.

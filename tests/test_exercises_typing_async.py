@@ -1,4 +1,4 @@
-"""The typing checkers of lesson 08 beyond the shared cases: other right answers, mypy's report, the tails."""
+"""The typing checkers of lesson 09 beyond the shared cases: other right answers, mypy's report, the tails."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from support.exercises import typing_async
 from support.exercises.checking import Checker
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON = ROOT / "notebooks" / "08_typing_async.ipynb"
+LESSON = ROOT / "notebooks" / "09_typing_async.ipynb"
 
 
 @pytest.mark.parametrize(("check", "answer"), OTHER_RIGHT, ids=[a.__name__ for _, a in OTHER_RIGHT])
@@ -76,7 +76,7 @@ def _bound_names(source: str) -> set[str]:
 def test_the_lesson_shows_what_each_check_typechecks(tail: str) -> None:
     # The learner reads exactly the uses and misuses the check holds their annotations to.
     if not LESSON.exists():
-        pytest.skip("lesson 08 is not written yet")
+        pytest.skip("lesson 09 is not written yet")
     assert tail.strip() in _markdown()
 
 
@@ -84,7 +84,7 @@ def test_every_name_the_check_imports_is_imported_in_the_lesson_before_the_first
     # The lesson says the answers may use the check's names (Callable, Any, T...): annotations are evaluated
     # when the learner's cell runs, so a name the lesson never imported would be a NameError in their cell.
     if not LESSON.exists():
-        pytest.skip("lesson 08 is not written yet")
+        pytest.skip("lesson 09 is not written yet")
     code = [c for c in _cells() if c["cell_type"] == "code"]
     first_answer = next(i for i, c in enumerate(code) if "async def with_timeout" in "".join(c["source"]))
     bound: set[str] = set()

@@ -128,8 +128,17 @@ def test_interrupt_stops_an_await_within_a_second_and_keeps_state(
     assert content["status"] == "error"
     assert content["ename"] in {"CancelledError", "KeyboardInterrupt"}, content["ename"]
 
-    # The same kernel, its variables intact, still runs cells that await.
-    after = client.execute("print(kept)\nawait asyncio.sleep(0)\nprint('still awaiting')")
+    # The same kernel, its variables intact, still runs cells that await. A request that reaches ipykernel
+    # while it is still clearing its queue after the error is answered "aborted", as Run All stops at an
+    # error (about 1 run in 4 here, sent the instant the reply came): a learner's next click comes later.
+    for _ in range(3):
+        after = client.execute("print(kept)\nawait asyncio.sleep(0)\nprint('still awaiting')")
+        if (answer := _reply(client, after, REPLY_TIMEOUT)) is None or answer["content"][
+            "status"
+        ] != "aborted":
+            break
+        time.sleep(0.2)
+    assert answer is not None and answer["content"]["status"] == "ok", answer
     assert token in _wait_for_output(client, after, "still awaiting", REPLY_TIMEOUT)
 
 

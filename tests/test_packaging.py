@@ -113,7 +113,7 @@ RUNTIME_ONLY = {
     "ipykernel": "the kernel the notebooks run in",
     "ipywidgets": "tqdm.auto draws its bars as widgets through it",
     "jupyterlab-rise": "RISE: the lessons as live slides in the lab (make lab)",
-    "aiosqlite": "the lessons' SQLite database, imported by the notebooks (lessons 04 and 06)",
+    "aiosqlite": "the lessons' SQLite database, imported by the notebooks (lessons 05 and 07)",
     "httptools": "the HTTP parser under the lab servers, which uvicorn loads by name (support.lab.asgi_server)",
 }
 
@@ -121,7 +121,7 @@ RUNTIME_ONLY = {
 # Imported by support/ only inside a guard, so a learner without them loses one feature, not the lesson. They are
 # declared in the dev extra (which `make` installs), never as runtime requirements.
 OPTIONAL_IMPORTS = {
-    "playwright": "support.workbook.browser: lesson 05's screenshot, skipped cleanly where absent",
+    "playwright": "support.workbook.browser: lesson 06's screenshot, skipped cleanly where absent",
 }
 
 

@@ -8,7 +8,7 @@
 - ``generator_scheduler``: the generator-only round-robin scheduler of lesson 01;
 - ``hello_loop``: the smallest script that runs an event loop;
 - ``charindex``, ``web_mojifinder``, ``tcp_mojifinder``: the character finder and its two servers, with
-  ``tcp_mojifinder_hardened`` as the second step; ``crawl``: lesson 10's crawler.
+  ``tcp_mojifinder_hardened`` as the second step; ``crawl``: lesson 11's crawler.
 
 Argument checks and exit statuses (0 all OK, 1 some failed, 2 usage error, 130 Ctrl-C) come from
 :mod:`support.cli`.

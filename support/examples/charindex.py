@@ -9,7 +9,7 @@ without regard to case; a word no name holds makes the answer empty.
 Two differences from the chapter's index, both about queries from strangers: a query is split on anything
 that is not a letter or digit (so ``"cat, face"`` works), and looking up an unknown word does not add it to
 the index (the chapter's ``defaultdict`` would, and a stream of junk queries would grow it without bound).
-Lesson 05 defines :class:`InvertedIndex` in a cell; the callouts (``# <1>``) are the lesson's.
+Lesson 06 defines :class:`InvertedIndex` in a cell; the callouts (``# <1>``) are the lesson's.
 
 Nothing here is concurrent. Building the index takes about a second (the servers do it once, before they
 listen); a search is a few set intersections and takes microseconds.

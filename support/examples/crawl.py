@@ -1,6 +1,6 @@
 """A web crawler: a pool of asyncio workers fed by a queue, which stops cleanly when the work is done or time is up.
 
-Lesson 10's crawler, after "A Web Crawler With asyncio Coroutines" (A. Jesse Jiryu Davis and Guido van Rossum,
+Lesson 11's crawler, after "A Web Crawler With asyncio Coroutines" (A. Jesse Jiryu Davis and Guido van Rossum,
 *500 Lines or Less*): ``workers`` tasks take URLs from an ``asyncio.Queue``, fetch each page with httpx, read its
 links with Beautiful Soup, and put the ones that are new and on the same site back on the queue. ``join()``
 says when every page found has been fetched; a ``TaskGroup`` owns the workers, and a deadline stops them all.

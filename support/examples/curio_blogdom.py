@@ -3,7 +3,7 @@
 The same question as :mod:`support.examples.blogdom` (which ``<keyword>.dev`` names are taken?), asked the way
 the chapter's Curio version asks it: each probe is spawned into a ``TaskGroup``, ``async for`` over the group
 reports each answer as it arrives, and ``curio.run`` starts the program. The probes go to the local DNS server
-over UDP (:func:`support.examples.curio_domainlib.probe`). Lesson 07 teaches ``probe_all`` in an editable cell;
+over UDP (:func:`support.examples.curio_domainlib.probe`). Lesson 08 teaches ``probe_all`` in an editable cell;
 a test keeps the two the same.
 
 Run it: ``python -m support.examples.curio_blogdom [--server dns://127.0.0.1:PORT]``, on Python 3.11 only

@@ -2,14 +2,14 @@
 
 asyncio's probe (:func:`support.lab.dns_server.probe`) goes through dnspython's resolver, which only knows the
 asyncio and Trio event loops, and picks one for the whole process. Curio has no resolver of its own that we can
-point at the local DNS server. So the probes of lesson 07 move the bytes themselves, each with its own
+point at the local DNS server. So the probes of lesson 08 move the bytes themselves, each with its own
 library's UDP socket, and leave building and reading the message to this module:
 
     query = dns_wire.query("if.dev")
     ...send query.to_wire() to the server, receive up to MAX_REPLY bytes...
     result = dns_wire.read_reply(query, data)
 
-Used by :mod:`support.examples.curio_domainlib` and by lesson 07's Trio and AnyIO probes.
+Used by :mod:`support.examples.curio_domainlib` and by lesson 08's Trio and AnyIO probes.
 """
 
 from __future__ import annotations

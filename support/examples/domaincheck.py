@@ -3,7 +3,7 @@
 For every Python keyword of at most four letters it asks whether ``<keyword>.<TLD>`` resolves, all at once
 through :func:`support.examples.domainlib.multi_probe`, and prints each name as its answer arrives: names that
 resolve in the FOUND column, the others under NOT FOUND (two tabs in). The questions go to the workbook's
-local DNS server (:mod:`support.lab.dns_server`), never to the internet. Lesson 06 teaches ``show_domains`` in
+local DNS server (:mod:`support.lab.dns_server`), never to the internet. Lesson 07 teaches ``show_domains`` in
 an editable cell; a test keeps the two the same.
 
 Run it: ``python -m support.examples.domaincheck TLD [--server dns://127.0.0.1:PORT]``. Without ``--server`` it

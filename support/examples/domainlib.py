@@ -4,7 +4,7 @@
 ``Result(domain, found)``. It is imported here so that a program needs one import for both, as the chapter's
 domaincheck does.
 
-``multi_probe`` is what lesson 06 teaches, in an editable cell that a test keeps the same as this code: an
+``multi_probe`` is what lesson 07 teaches, in an editable cell that a test keeps the same as this code: an
 *asynchronous generator*. Calling it runs nothing; the first ``async for`` step starts one task per name, and
 each step after that hands out whichever answer arrived next. A probe that fails raises out of the
 ``async for``, after the others were cancelled. A consumer that stops early should close the generator at

@@ -6,7 +6,7 @@ point order, then a status line ending in ``N found``, then the prompt again. A 
 control character ends the session (an arrow key typed in ``nc`` does that, as in the chapter).
 
 ``asyncio.start_server`` runs :func:`finder` once per connection, each in a task of its own; the
-:func:`supervisor` listens and, when it stops, closes its clients. Lesson 05 defines these functions in its
+:func:`supervisor` listens and, when it stops, closes its clients. Lesson 06 defines these functions in its
 cells and runs them; :mod:`support.examples.tcp_mojifinder_hardened` is the next step, a server that copes with
 clients that misbehave.
 

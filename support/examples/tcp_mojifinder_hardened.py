@@ -2,7 +2,7 @@
 
 Same protocol, same answers: the prompt ``?> ``, one line per character found (``U+1F431<TAB>🐱<TAB>CAT
 FACE``) in code point order, a status line ending in ``N found``, the prompt again. What this version adds is
-what a server owes its other clients when one misbehaves. Lesson 05 shows each symptom on the taught version
+what a server owes its other clients when one misbehaves. Lesson 06 shows each symptom on the taught version
 first, live:
 
 - a control character (an arrow key in ``nc``) or bytes that are not UTF-8: the taught version ends the

@@ -6,7 +6,7 @@ character: :meth:`support.examples.charindex.InvertedIndex.search`'s answer. ``G
 documentation FastAPI generates. ``FastAPIOffline`` serves that page's scripts from the installed
 ``fastapi-offline`` package instead of a CDN, so it works with no network.
 
-Lesson 05 defines :class:`CharName` and :func:`create_app` in its cells and launches uvicorn there as
+Lesson 06 defines :class:`CharName` and :func:`create_app` in its cells and launches uvicorn there as
 :func:`main` does here; the command line and its socket come from
 :func:`support.lab.services.listen`, which every server shares. Run it: ``python -m support.examples.web_mojifinder [--port 8080]`` and open the URL
 it prints. Ctrl-C (or SIGTERM) stops it with status 0; status 1 when it cannot listen, 2 on a usage error.

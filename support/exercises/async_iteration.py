@@ -1,4 +1,4 @@
-"""Checks for the exercises of ``06_async_iteration``.
+"""Checks for the exercises of ``07_async_iteration``.
 
 Each check feeds the learner's code a source it made itself, an async generator that counts how many items
 were taken from it and notes when its ``finally`` ran. So the checks see what a result alone cannot show:

@@ -1,4 +1,4 @@
-"""Checks for the exercises of ``05_async_servers``: a web client, a TCP client, and a TCP server handler.
+"""Checks for the exercises of ``06_async_servers``: a web client, a TCP client, and a TCP server handler.
 
 Each check runs the learner's code against real sockets on 127.0.0.1: the web service started by the lesson
 (``web_mojifinder.start()`` returns the running one), and for the TCP exercises servers started inside the

@@ -1,4 +1,4 @@
-"""Checks for the exercises of ``10_coordinating_tasks``: a worker pool, back-pressure with a clean finish, a cache.
+"""Checks for the exercises of ``11_coordinating_tasks``: a worker pool, back-pressure with a clean finish, a cache.
 
 Every answer runs against fakes made here, with no network: a small site whose pages are links in a dict,
 downloads and saves that sleep, a fetch that counts its calls. The fakes note what a result alone cannot show:

@@ -1,8 +1,8 @@
-"""Checks for the exercises of ``04_executors_and_context_managers``.
+"""Checks for the exercises of ``04_executors``.
 
 Each check runs the learner's code against stand-ins whose behaviour it knows: a blocking "library" call
-that sleeps a known time in whatever thread runs it, a block of code that blocks the loop or does not, a
-chunk source that watches the folder while it hands out a download. A heartbeat task measures how long the
+that sleeps a known time in whatever thread runs it, and a chunk source that watches the folder while it
+hands out a download. A heartbeat task measures how long the
 event loop went without a turn. No timing reaches a verdict line, so each line is the same on every run.
 """
 
@@ -25,15 +25,13 @@ from .checking import (
     checker,
     fail,
     require,
-    stop_leftovers,
     stop_tasks,
     tasks_started_since,
-    waiting_for,
 )
 from .learner_code import read_code
 from .watching import coroutine_names, watching
 
-__all__ = ["check_lookup_all", "check_loop_watch", "check_save_streamed"]
+__all__ = ["check_lookup_all", "check_save_streamed"]
 
 
 # --- shared guards ------------------------------------------------------------------------------------------
@@ -63,12 +61,6 @@ def _discard(value: object) -> None:
 def _still_to_await(value: object) -> bool:
     items = value if isinstance(value, list | tuple) else [value]
     return any(inspect.isawaitable(item) for item in items)
-
-
-def _cancelled_by_us() -> bool:
-    """True when the check itself is being cancelled (its time limit, an interrupt), not the learner's code."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 # --- Exercise 1: lookup_all ---------------------------------------------------------------------------------
@@ -167,144 +159,7 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
     )
 
 
-# --- Exercise 2: LoopWatch ----------------------------------------------------------------------------------
-
-_BLOCK = 0.15  # seconds the check blocks the loop inside the watched block
-_TICK = 0.01  # the heartbeat's period the prompt asks for
-
-
-async def _watched(
-    loop_watch: Callable[[], Any], body: Callable[[], Awaitable[None]]
-) -> tuple[Any, list[bool], BaseException | None]:
-    """Run ``body`` inside ``async with loop_watch() as watch``.
-
-    Returns ``watch``, one item per task left running right after the block (True if it had been asked to
-    stop, cancelled but not awaited), and the ``LookupError`` that came out of it, if any (the check's own
-    error, raised in ``body``). A ``CancelledError`` out of the learner's ``__aexit__`` (awaiting their
-    cancelled heartbeat without catching it) becomes a hint, unless the check itself is being cancelled.
-    """
-    manager = loop_watch()
-    kind = type(manager)
-    require(
-        hasattr(kind, "__aenter__") and hasattr(kind, "__aexit__"),
-        "LoopWatch() must work with `async with`: give the class `async def __aenter__(self)` and "
-        "`async def __aexit__(self, *exc_info)`.",
-    )
-    require(
-        inspect.iscoroutinefunction(kind.__aenter__) and inspect.iscoroutinefunction(kind.__aexit__),
-        "__aenter__ and __aexit__ must both be defined with `async def`: `async with` awaits them.",
-    )
-    before = asyncio.all_tasks()
-    watch, raised = None, None
-    try:
-        with waiting_for(
-            "the `async with LoopWatch()` block to end: does __aexit__ wait for a task that never ends?"
-        ):
-            async with manager as watch:
-                await body()
-    except asyncio.CancelledError:
-        await stop_leftovers(before)  # either way: a hung answer's tasks must not outlive the check
-        if _cancelled_by_us():
-            raise
-        fail(
-            "CancelledError came out of __aexit__: awaiting the task you cancelled raises it there. Catch it "
-            "around that await, or wait with asyncio.gather(task, return_exceptions=True)."
-        )
-    except LookupError as exc:
-        raised = exc
-    leftovers = tasks_started_since(
-        before
-    )  # right away: a cancelled task that nobody awaited is not done yet
-    asked_to_stop = [task.cancelling() > 0 for task in leftovers]
-    await stop_tasks(leftovers)
-    return watch, asked_to_stop, raised
-
-
-def _require_no_heartbeat_left(leftovers: list[bool], when: str) -> None:
-    if not leftovers:
-        return
-    if all(leftovers):
-        fail(
-            f"{when}, the heartbeat task was cancelled but still running: cancel() only asks. Await the task "
-            "in __aexit__, so it has stopped before the block ends."
-        )
-    fail(f"{when}, the heartbeat task was still running: cancel it in __aexit__, then await it.")
-
-
-def _require_gap(watch: object) -> float:
-    require(
-        watch is not None,
-        "`async with LoopWatch() as watch` gave watch = None: __aenter__ must return self.",
-    )
-    gap = getattr(watch, "longest_gap", None)
-    require(
-        isinstance(gap, int | float) and not isinstance(gap, bool),
-        f"after the block, watch.longest_gap must be a number of seconds, not {gap!r:.60}.",
-    )
-    return float(gap)  # type: ignore[arg-type]
-
-
-@checker("Exercise 2", todo="fill in LoopWatch above, then run this cell", time_limit=3.0)
-async def check_loop_watch(loop_watch: Callable[[], Any]) -> str:
-    """``async with LoopWatch() as watch: ...``, then ``watch.longest_gap``: the loop's longest pause."""
-    require(callable(loop_watch), "LoopWatch must be a class, used as `async with LoopWatch() as watch:`.")
-
-    async def blocking() -> None:
-        await asyncio.sleep(0.05)
-        time.sleep(_BLOCK)  # noqa: ASYNC251 (the block blocks the loop on purpose)
-        await asyncio.sleep(0.05)
-
-    async def free() -> None:
-        await asyncio.sleep(0.25)
-
-    async def raising() -> None:
-        await asyncio.sleep(0.03)
-        raise LookupError("raised inside the block by the check")
-
-    watch, leftovers, _ = await _watched(loop_watch, blocking)
-    _require_no_heartbeat_left(leftovers, "after the block")
-    blocked_gap = _require_gap(watch)
-    require(
-        blocked_gap >= 0.8 * _BLOCK,
-        f"the block held the loop for {_BLOCK:g} s (time.sleep), but longest_gap was shorter: keep the time "
-        "of each tick, and take the longest time between two of them.",
-    )
-    async with watching() as seen:
-        watch, leftovers, _ = await _watched(loop_watch, free)
-    _require_no_heartbeat_left(leftovers, "after the block")
-    if seen.busy > 0.4:
-        fail(
-            "while the block only awaited, the loop was busy most of the time: your heartbeat blocks the "
-            "very loop it measures"
-            + (
-                " with time.sleep. Wait between ticks with `await asyncio.sleep(0.01)`."
-                if read_code(loop_watch).calls("time.sleep")
-                else ". Wait between ticks with `await asyncio.sleep(0.01)`, and do nothing slow in a tick."
-            )
-        )
-    free_gap = _require_gap(watch)
-    require(
-        free_gap < 6 * _TICK,
-        "with the loop free (await asyncio.sleep inside the block), longest_gap should be about one tick of "
-        f"{_TICK:g} s, not the length of the block: measure between the heartbeat's ticks.",
-    )
-    _, leftovers, raised = await _watched(loop_watch, raising)
-    require(
-        raised is not None,
-        "an exception raised inside the block disappeared: __aexit__ returned something true, which "
-        "swallows it. Return None (or False) so that it propagates.",
-    )
-    require(
-        not leftovers,
-        "when the block raised, the heartbeat was left running: stop it whatever happens (__aexit__ always "
-        "runs; in an @asynccontextmanager, put the clean-up in a `finally` around the yield).",
-    )
-    return (
-        "a blocked loop measured, a free one not blamed, the heartbeat stopped every time, errors passed on"
-    )
-
-
-# --- Exercise 3: save_streamed ------------------------------------------------------------------------------
+# --- Exercise 2: save_streamed ------------------------------------------------------------------------------
 
 _CHUNK = 64 * 1024  # larger than a file's write buffer, so a written chunk is on disk at once
 _CHUNKS = 6
@@ -390,7 +245,7 @@ def _debris(dest: Path, keep: set[str]) -> list[str]:
 SaveStreamed = Callable[[Callable[[], Awaitable[bytes]], Path, str], Coroutine[Any, Any, Path]]
 
 
-@checker("Exercise 3", todo="fill in save_streamed above, then run this cell")
+@checker("Exercise 2", todo="fill in save_streamed above, then run this cell")
 async def check_save_streamed(save_streamed: SaveStreamed) -> str:
     """``save_streamed(read_chunk, dest, filename)``: written as it arrives, whole or not at all, no fd left."""
     _require_coroutine_function(save_streamed, "save_streamed", "read_chunk, dest, filename")

@@ -1,4 +1,4 @@
-"""Checks for the exercises of ``09_how_async_works``: CPU work off the loop, a loop watchdog, the right executor.
+"""Checks for the exercises of ``10_how_async_works``: CPU work off the loop, a loop watchdog, the right executor.
 
 The checks hand the learner's code real executors wrapped in :class:`CountingExecutor`, which notes what was
 submitted to it and how many jobs were in it at once, and measure the CPU time of the loop's own thread

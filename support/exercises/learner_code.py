@@ -18,6 +18,7 @@ False: a checker then falls back on what it saw the code do.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import sysconfig
 import textwrap
@@ -65,6 +66,7 @@ BLOCKING = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every frame of a stack sampled every few ms
 def is_learner_file(filename: str) -> bool:
     """True for a file of the learner's: a notebook cell or a module of theirs, not Python's or the workbook's."""
     if filename.startswith("<") and not filename.startswith("<ipython-input"):

@@ -1,12 +1,12 @@
-"""Checks for the exercises of ``07_structured_concurrency``.
+"""Checks for the exercises of ``08_structured_concurrency``.
 
 Every answer is handed *jobs*: coroutine functions without arguments, built here, whose run times are known
 and which note when they start, finish or are cancelled (:class:`Jobs`). So a check can see what a right answer
 must guarantee and a wrong one breaks: that nothing is left running when the answer returns or raises, that a
-deadline covers the whole batch, that errors raised together are sorted and not swallowed. Durations are
-compared with wide ratios, never exact numbers. Exercise 4's job (:class:`Calls`) sleeps with AnyIO, so the same
-answer can run under asyncio and under Trio (the Trio run happens in a worker thread: the kernel's thread already
-runs asyncio's loop).
+deadline covers the whole batch, that errors raised together are sorted and not swallowed, that a deadline
+handles its own cancellation and lets one from outside go on. Durations are compared with wide ratios, never
+exact numbers. Exercise 4's job (:class:`Calls`) sleeps with AnyIO, so the same answer can run under asyncio and
+under Trio (the Trio run happens in a worker thread: the kernel's thread already runs asyncio's loop).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "JobFailed",
     "Jobs",
     "check_hedged",
+    "check_result_or_none",
     "check_run_all",
     "check_sort_failures",
     "check_within",
@@ -571,3 +572,112 @@ async def check_hedged(hedged: Hedged) -> str:
         "under Trio, a call was still running after hedged returned: cancel the other once one answers.",
     )
     return "a second call only after the delay, the first answer taken, the other call cancelled, on asyncio and Trio"
+
+
+# --- Exercise 5 ----------------------------------------------------------------------------------------------
+
+_PATIENCE = 0.15  # the `seconds` result_or_none is given, but in the outside-cancellation case
+_JOB_SLOW = 0.6  # longer than any deadline here: a job still working when its time is up
+
+
+@checker(
+    "Exercise 5",
+    todo="fill in result_or_none above, then run this cell",
+    hang="result_or_none to return: does it wait for the job past the deadline?",
+)
+async def check_result_or_none(result_or_none: Callable[[Job, float], Awaitable[Any]]) -> str:
+    """``result_or_none(job, seconds)``: the result, or None when the deadline passes first. Only the deadline
+    means None: the job's own error and a cancellation from outside go through, and the job never outlives the
+    call."""
+    require(inspect.iscoroutinefunction(result_or_none), "result_or_none must be defined with `async def`.")
+    code = read_code(result_or_none)
+
+    # In time: the result, as soon as it is in.
+    jobs = Jobs({"quick": (0.02, "Q")})
+    with Stopwatch() as watch:
+        result = await result_or_none(jobs.job("quick"), _PATIENCE)
+    _guard_value(result, "result_or_none")
+    require(result == "Q", f"the job answered 'Q' in time, yet result_or_none returned {result!r}.")
+    require(
+        watch.elapsed < 0.8 * _PATIENCE,
+        "the job answered early, yet result_or_none waited for the deadline: return as soon as the result is in.",
+    )
+
+    # Too slow: None at the deadline, and the job stopped.
+    jobs = Jobs({"slow": (_JOB_SLOW, "S")})
+    before = asyncio.all_tasks()
+    with Stopwatch() as watch:
+        try:
+            result = await result_or_none(jobs.job("slow"), _PATIENCE)
+        except TimeoutError:
+            await stop_leftovers(before)
+            if code.catches("TimeoutError"):
+                fail(
+                    "the deadline's TimeoutError came out, past your `except TimeoutError`: inside the "
+                    "`async with asyncio.timeout()` block the job gets CancelledError, which the block turns "
+                    "into TimeoutError as it ends. Put the try around the whole block."
+                )
+            fail("the deadline's TimeoutError came out of result_or_none: catch it around the timeout block.")
+    left = jobs.still_running
+    await stop_leftovers(before)
+    _guard_value(result, "result_or_none")
+    require(
+        result is None,
+        f"the job was still working at the deadline, yet result_or_none returned {result!r}: return None.",
+    )
+    require(
+        not left,
+        "result_or_none returned None, but the job went on running: stop it at the deadline (asyncio.timeout "
+        "cancels what runs inside it).",
+    )
+    require(
+        watch.elapsed < 0.8 * _JOB_SLOW,
+        "result_or_none waited for the slow job to end: return None as soon as the deadline passes.",
+    )
+
+    # The job's own error is not a missed deadline.
+    jobs = Jobs({"broken": (0.02, JobFailed("job 'broken' failed"))})
+    try:
+        result = await result_or_none(jobs.job("broken"), _PATIENCE)
+    except Exception as exc:
+        if not any(isinstance(leaf, JobFailed) for leaf in _leaves(exc)):
+            raise  # the learner's own error: the checker names it and their line
+    else:
+        _guard_value(result, "result_or_none")
+        caught = f": {_swallower(code)} caught it" if _swallower(code) else ""
+        fail(
+            f"the job failed, yet result_or_none returned {result!r}: only the deadline means None, so let "
+            f"the job's own error come out{caught}."
+        )
+
+    # Cancelled from outside before the deadline: the cancellation goes on, and takes the job with it.
+    jobs = Jobs({"slow": (_JOB_SLOW, "S")})
+    before = asyncio.all_tasks()
+    caller: asyncio.Future[Any] = asyncio.ensure_future(result_or_none(jobs.job("slow"), 2 * _PATIENCE))
+    await asyncio.sleep(_PATIENCE / 3)
+    caller.cancel()
+    await asyncio.wait([caller], timeout=_PATIENCE)
+    left = jobs.still_running
+    await stop_leftovers(before)
+    swallowed = code.swallows_cancellation()
+    where = f" ({swallowed.where} caught it)" if swallowed else ""
+    require(
+        caller.done(),
+        f"its caller was cancelled, yet result_or_none went on running{where}: let the CancelledError through.",
+    )
+    if not caller.cancelled():
+        outcome = (
+            f"raised {type(caller.exception()).__name__}"
+            if caller.exception() is not None
+            else f"returned {caller.result()!r}"
+        )
+        fail(
+            f"its caller was cancelled from outside, before the deadline, yet result_or_none {outcome}{where}: "
+            "that cancellation is not yours to handle. Catch only the TimeoutError of your own deadline."
+        )
+    require(
+        not left,
+        "its caller was cancelled, and result_or_none let the cancellation through, but the job went on "
+        "running: run it inside the `async with asyncio.timeout()` block, where a cancellation reaches it.",
+    )
+    return "the result in time, None at the deadline with the job stopped; errors and outside cancellations went through"

@@ -1,4 +1,4 @@
-"""Checks for the exercises of ``08_typing_async``: annotations judged by mypy, code judged by running it.
+"""Checks for the exercises of ``09_typing_async``: annotations judged by mypy, code judged by running it.
 
 Each check reads the source of the learner's function, puts it in a small module under :data:`PREAMBLE`
 (the imports the lesson uses) and above a fixed *tail*: a few helpers, a function ``uses`` whose every

@@ -13,7 +13,10 @@ What it notes, and how:
 
 - the loop's lag, with the workbook's one :class:`~support.loop_lag.Heartbeat`: ``max_lag`` (the longest
   stall) and ``busy``, the share of the time the heartbeat was kept waiting (near 0 for code that awaits,
-  near 1 for code that blocks, whatever the machine's speed);
+  near 1 for code that blocks, whatever the machine's speed). A heartbeat alone cannot tell a loop the code
+  blocked from one the machine starved (other programs on the CPUs, the answer's own worker processes): so a
+  thread also samples the loop thread's stack, and ``busy`` counts only as much as the loop was found inside
+  the learner's code (a blocked loop: nearly always; a starved free loop: rarely);
 - tasks started in the block and still running at its end (the checker's own included: stop yours first);
 - async generators that started in the block and were neither finished nor closed;
 - connections opened in the block (``loop.create_connection``: asyncio streams, httpx, AnyIO) that are still
@@ -31,6 +34,8 @@ import concurrent.futures
 import contextlib
 import gc
 import inspect
+import sys
+import threading
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -39,7 +44,7 @@ from typing import Any
 
 from ..leftovers import is_kernel_task
 from ..loop_lag import Heartbeat
-from .stopping import stop_tasks
+from .stopping import _learner_frame, stop_tasks
 
 __all__ = ["Seen", "coroutine_names", "stop_what_was_left", "watching"]
 
@@ -62,6 +67,9 @@ class Seen:
         """Seconds: the longest the loop kept the heartbeat waiting."""
         return self.beat.max_lag
 
+    samples: int = 0
+    in_learner_code: int = 0
+
     @property
     def busy(self) -> float:
         """The share of the block's time the loop kept the heartbeat waiting: 0 (free) to 1 (blocked).
@@ -69,11 +77,19 @@ class Seen:
         Lags shorter than half the heartbeat's period are left out: a free loop has them all the time, from
         its own callbacks (a pool's results coming in), and on a busy machine they add up to a fifth of the
         time or more. A blocked loop's lags are its blocks: as long as the block, or as the heartbeat's period.
+        On a machine busy enough, a free loop waits for a CPU as long as a blocked one waits for its call; the
+        share of stack samples that found the loop's thread in the learner's code caps the figure then.
         """
         if self.elapsed <= 0:
             return 0.0
         floor = self.beat.every / 2
-        return min(1.0, sum(lag for lag in self.beat.lags if lag > floor) / self.elapsed)
+        lagging = min(1.0, sum(lag for lag in self.beat.lags if lag > floor) / self.elapsed)
+        return min(lagging, self.in_learner_share) if self.samples >= 10 else lagging
+
+    @property
+    def in_learner_share(self) -> float:
+        """The share of stack samples that found the loop's thread running the learner's code (or a call it made)."""
+        return self.in_learner_code / self.samples if self.samples else 0.0
 
     @property
     def connections_open(self) -> list[asyncio.BaseTransport]:
@@ -165,6 +181,34 @@ def _async_generators(loop: asyncio.AbstractEventLoop) -> set[Any]:
     return set(getattr(loop, "_asyncgens", ()))
 
 
+class _StackSampler:
+    """A thread that looks at the loop thread's stack every ``every`` seconds and counts, in ``seen``, how
+    often it was inside the learner's code: the loop is then running (or blocked in) that code, not waiting
+    in its selector for something to do."""
+
+    def __init__(self, seen: Seen, thread_id: int, every: float) -> None:
+        self._seen = seen
+        self._thread_id = thread_id
+        self._every = every
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="exercise-stack-sampler", daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.wait(self._every):
+            frame = sys._current_frames().get(self._thread_id)
+            self._seen.samples += 1
+            if _learner_frame(frame) is not None:
+                self._seen.in_learner_code += 1
+            del frame
+
+    def __enter__(self) -> None:
+        self._thread.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 @contextlib.asynccontextmanager
 async def watching(every: float = 0.005) -> AsyncIterator[Seen]:
     """Watch the block: the loop's lag, and what it leaves running or open (see the module docstring).
@@ -183,12 +227,14 @@ async def watching(every: float = 0.005) -> AsyncIterator[Seen]:
         hooks.enter_context(contextlib.contextmanager(_counting_pools)())
         hooks.enter_context(contextlib.contextmanager(_holding_connections)(loop))
     _ACTIVE.append(seen)
+    sampling = _StackSampler(seen, threading.get_ident(), every)
     started = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)
             async with seen.beat:
-                yield seen
+                with sampling:
+                    yield seen
             seen.elapsed = time.perf_counter() - started
             gc.collect(
                 1

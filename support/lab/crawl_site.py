@@ -1,4 +1,4 @@
-"""The local web site lesson 10's crawler crawls: a few hundred linked pages, the same for the same seed.
+"""The local web site lesson 11's crawler crawls: a few hundred linked pages, the same for the same seed.
 
 ``python -m support.lab.crawl_site`` serves a made-up documentation site: a home page, six sections, and pages
 that link to each other the way real pages do. Everything a crawler must cope with is in it, on purpose:

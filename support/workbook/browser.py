@@ -1,6 +1,6 @@
 """Look at a local web page the way a learner would: the system's headless Chromium, driven by Playwright.
 
-Lesson 05 shows its search form with results in it. The picture is taken by a real browser that loads the
+Lesson 06 shows its search form with results in it. The picture is taken by a real browser that loads the
 page from the local server, types a query into the form, presses Enter and waits for the answer to be drawn,
 so it shows what the page's own script did, not what we hoped it would do.
 

@@ -497,16 +497,7 @@ def lesson_guards(folder: Path) -> tuple[Rule, ...]:
 
 # Lessons another branch is rewriting this session, keyed by the name after the number (renumbering keeps it),
 # with the guards each may break until that branch is merged, and why. The lead deletes an entry on merging.
-WAIVERS: dict[str, tuple[frozenset[str], str]] = {
-    "executors_and_context_managers": (
-        frozenset({"prose_within_limit", "ends_with_further_reading"}),
-        "the branch 'split' is splitting this lesson in two; each half gets its own Further reading",
-    ),
-    "structured_concurrency": (
-        frozenset({"ends_with_further_reading"}),
-        "the branch 'cancel' owns this lesson this session and adds its Further reading",
-    ),
-}
+WAIVERS: dict[str, tuple[frozenset[str], str]] = {}
 
 
 def waiver(path: Path) -> tuple[frozenset[str], str]:

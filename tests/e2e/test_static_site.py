@@ -25,7 +25,7 @@ from support.workbook import site
 pytestmark = pytest.mark.e2e
 
 # The front page, and the lesson with the most pictures (plots and the latency table on a log scale).
-PAGES = ["index.html", "notebooks/09_how_async_works.html"]
+PAGES = ["index.html", "notebooks/10_how_async_works.html"]
 
 ALL_IMAGES_SETTLED = """async () => {
     const images = [...document.images];

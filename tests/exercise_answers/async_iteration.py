@@ -1,4 +1,4 @@
-"""Answers to the exercises of lesson 06: ``free_domains``, ``batched``, ``first_free`` and ``Throttle``."""
+"""Answers to the exercises of lesson 07: ``free_domains``, ``batched``, ``first_free`` and ``Throttle``."""
 
 from __future__ import annotations
 

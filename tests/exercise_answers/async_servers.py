@@ -1,4 +1,4 @@
-"""Answers to the exercises of lesson 05: a web client, a TCP client over one session, a handler with a limit."""
+"""Answers to the exercises of lesson 06: a web client, a TCP client over one session, a handler with a limit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Answers to the exercises of lesson 10: ``crawl_all``, ``save_all`` and ``OnceCache``."""
+"""Answers to the exercises of lesson 11: ``crawl_all``, ``save_all`` and ``OnceCache``."""
 
 from __future__ import annotations
 

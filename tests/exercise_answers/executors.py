@@ -1,19 +1,15 @@
-"""Answers to the exercises of lesson 04: ``lookup_all``, ``LoopWatch`` and ``save_streamed``."""
+"""Answers to the exercises of lesson 04: ``lookup_all`` and ``save_streamed``."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import os
 import tempfile
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
-from support.exercises.executors import check_lookup_all, check_loop_watch, check_save_streamed
+from support.exercises.executors import check_lookup_all, check_save_streamed
 
 from . import Cases, Wrong
 
@@ -79,171 +75,7 @@ async def lookup_all_never_shuts_the_pool(names: list[str], lookup: Lookup) -> l
     return await asyncio.gather(*(loop.run_in_executor(pool, lookup, name) for name in names))
 
 
-# --- Exercise 2: LoopWatch ----------------------------------------------------------------------------------
-
-
-class LoopWatch:
-    async def __aenter__(self) -> LoopWatch:
-        self.ticks = [time.perf_counter()]
-        self.heartbeat = asyncio.create_task(self.beat())
-        return self
-
-    async def beat(self) -> None:
-        while True:
-            await asyncio.sleep(0.01)
-            self.ticks.append(time.perf_counter())
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.heartbeat.cancel()
-        await asyncio.gather(self.heartbeat, return_exceptions=True)  # wait until it has stopped
-        self.ticks.append(time.perf_counter())
-        self.longest_gap = max(later - earlier for earlier, later in itertools.pairwise(self.ticks))
-
-
-@contextlib.asynccontextmanager
-async def loop_watch_from_a_generator() -> AsyncIterator[SimpleNamespace]:
-    """Another right answer: @asynccontextmanager instead of a class, the clean-up in `finally`."""
-    watch, ticks = SimpleNamespace(longest_gap=0.0), [time.perf_counter()]
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(0.01)
-            ticks.append(time.perf_counter())
-
-    heartbeat = asyncio.create_task(beat())
-    try:
-        yield watch
-    finally:
-        heartbeat.cancel()
-        await asyncio.gather(heartbeat, return_exceptions=True)
-        ticks.append(time.perf_counter())
-        watch.longest_gap = max(b - a for a, b in itertools.pairwise(ticks))
-
-
-class LoopWatchStub:
-    async def __aenter__(self) -> LoopWatchStub:
-        # Your code here.
-        ...
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        # Your code here.
-        ...
-
-
-class LoopWatchNeverStops(LoopWatch):
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.ticks.append(time.perf_counter())  # the heartbeat goes on ticking after the block
-        self.longest_gap = max(b - a for a, b in itertools.pairwise(self.ticks))
-
-
-class LoopWatchCancelsWithoutWaiting(LoopWatch):
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.heartbeat.cancel()  # asks, and leaves before the task has stopped
-        self.ticks.append(time.perf_counter())
-        self.longest_gap = max(b - a for a, b in itertools.pairwise(self.ticks))
-
-
-class LoopWatchAwaitsTheCancelledError(LoopWatch):
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.heartbeat.cancel()
-        await self.heartbeat  # raises CancelledError here, out of the async with
-        self.ticks.append(time.perf_counter())
-        self.longest_gap = max(b - a for a, b in itertools.pairwise(self.ticks))
-
-
-class LoopWatchSwallows(LoopWatch):
-    async def __aexit__(self, *exc_info: object) -> bool:  # type: ignore[override]
-        await super().__aexit__(*exc_info)
-        return True  # "handled": every exception in the block vanishes
-
-
-class LoopWatchTimesTheBlock:
-    async def __aenter__(self) -> LoopWatchTimesTheBlock:
-        self.start = time.perf_counter()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.longest_gap = time.perf_counter() - self.start  # the whole block, blocked or not
-
-
-class LoopWatchForgetsSelf(LoopWatch):
-    async def __aenter__(self) -> None:  # type: ignore[override]
-        await super().__aenter__()  # no `return self`: `as watch` gets None
-
-
-class LoopWatchWithPlainWith:
-    """Written for `with`, not `async with`: __enter__ and __exit__ cannot await the heartbeat."""
-
-    def __enter__(self) -> LoopWatchWithPlainWith:
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.longest_gap = time.perf_counter() - self.start
-
-
-class LoopWatchWithSyncExit(LoopWatch):
-    def __aexit__(self, *exc_info: object) -> None:  # type: ignore[override]  (no `async`)
-        self.heartbeat.cancel()
-
-
-class LoopWatchSaysWhetherItStalled(LoopWatch):
-    async def __aexit__(self, *exc_info: object) -> None:
-        await super().__aexit__(*exc_info)
-        self.longest_gap = self.longest_gap > 0.1  # type: ignore[assignment]  (a yes or no, not seconds)
-
-
-class LoopWatchTicksOnlyInTheTask(LoopWatch):
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.heartbeat.cancel()
-        await asyncio.gather(self.heartbeat, return_exceptions=True)
-        gaps = [b - a for a, b in itertools.pairwise(self.ticks)]
-        self.longest_gap = sum(gaps) / len(gaps)  # the average gap, not the longest
-
-
-class LoopWatchWithASleepyHeartbeat(LoopWatch):
-    async def beat(self) -> None:
-        while True:
-            time.sleep(0.01)  # noqa: ASYNC251 (the mistake: the heartbeat blocks the loop it measures)
-            self.ticks.append(time.perf_counter())
-            await asyncio.sleep(0)
-
-
-class LoopWatchWithABlockingHeartbeat(LoopWatch):
-    async def beat(self) -> None:
-        while True:  # never awaits: once it starts, nothing else ever runs
-            time.sleep(0.01)  # noqa: ASYNC251 (the mistake on show)
-            self.ticks.append(time.perf_counter())
-
-
-class LoopWatchWhoseHeartbeatIgnoresCancel(LoopWatch):
-    async def beat(self) -> None:
-        while True:
-            try:
-                await asyncio.sleep(0.01)
-            except asyncio.CancelledError:
-                pass  # swallowed: __aexit__ waits for it for ever
-            self.ticks.append(time.perf_counter())
-
-
-@contextlib.asynccontextmanager
-async def loop_watch_without_finally() -> AsyncIterator[SimpleNamespace]:
-    watch, ticks = SimpleNamespace(longest_gap=0.0), [time.perf_counter()]
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(0.01)
-            ticks.append(time.perf_counter())
-
-    heartbeat = asyncio.create_task(beat())
-    yield watch  # when the block raises, the exception comes out here, and the lines below never run
-    heartbeat.cancel()
-    await asyncio.gather(heartbeat, return_exceptions=True)
-    ticks.append(time.perf_counter())
-    watch.longest_gap = max(b - a for a, b in itertools.pairwise(ticks))
-
-
-# --- Exercise 3: save_streamed ------------------------------------------------------------------------------
+# --- Exercise 2: save_streamed ------------------------------------------------------------------------------
 
 
 async def save_streamed(read_chunk: ReadChunk, dest: Path, filename: str) -> Path:
@@ -420,53 +252,6 @@ CASES = [
         ],
     ),
     Cases(
-        check=check_loop_watch,
-        right=LoopWatch,
-        stub=LoopWatchStub,
-        wrong=[
-            Wrong(LoopWatchNeverStops, "never stops the heartbeat", "cancel it in __aexit__"),
-            Wrong(
-                LoopWatchCancelsWithoutWaiting,
-                "cancels the heartbeat without awaiting it",
-                "cancel() only asks",
-            ),
-            Wrong(
-                LoopWatchAwaitsTheCancelledError, "awaits the cancelled task bare", "CancelledError came out"
-            ),
-            Wrong(LoopWatchSwallows, "__aexit__ returns True", "swallows it"),
-            Wrong(LoopWatchTimesTheBlock, "times the whole block", "not the length of the block"),
-            Wrong(LoopWatchForgetsSelf, "__aenter__ returns None", "must return self"),
-            Wrong(
-                LoopWatchTicksOnlyInTheTask, "the average gap instead of the longest", "longest time between"
-            ),
-            Wrong(loop_watch_without_finally, "@asynccontextmanager without finally", "`finally`"),
-            Wrong(
-                LoopWatchWithPlainWith, "__enter__ and __exit__, for `with`", "must work with `async with`"
-            ),
-            Wrong(
-                LoopWatchWithSyncExit, "__aexit__ without `async`", "must both be defined with `async def`"
-            ),
-            Wrong(
-                LoopWatchSaysWhetherItStalled, "longest_gap is True or False", "must be a number of seconds"
-            ),
-            Wrong(
-                LoopWatchWithASleepyHeartbeat,
-                "the heartbeat calls time.sleep between ticks",
-                "blocks the very loop it measures with time.sleep",
-            ),
-            Wrong(
-                LoopWatchWithABlockingHeartbeat,
-                "the heartbeat calls time.sleep and never awaits",
-                "kept the event loop's thread busy",
-            ),
-            Wrong(
-                LoopWatchWhoseHeartbeatIgnoresCancel,
-                "the heartbeat catches CancelledError and goes on",
-                "the `except asyncio.CancelledError:` at line",
-            ),
-        ],
-    ),
-    Cases(
         check=check_save_streamed,
         right=save_streamed,
         stub=save_streamed_stub,
@@ -503,5 +288,4 @@ CASES = [
 # The other right answers must pass too: tests/test_exercises_executors.py runs them.
 OTHER_RIGHT = [
     (check_lookup_all, lookup_all_with_a_pool),
-    (check_loop_watch, loop_watch_from_a_generator),
 ]

@@ -1,4 +1,4 @@
-"""Answers to the exercises of lesson 09: ``fingerprints_in_pool``, ``watch_loop``, ``run_mix``."""
+"""Answers to the exercises of lesson 10: ``fingerprints_in_pool``, ``watch_loop``, ``run_mix``."""
 
 from __future__ import annotations
 

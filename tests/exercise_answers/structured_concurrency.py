@@ -1,4 +1,5 @@
-"""Answers to the exercises of lesson 07: ``run_all``, ``within``, ``sort_failures`` and ``race``."""
+"""Answers to the exercises of lesson 08: ``run_all``, ``within``, ``sort_failures``, ``hedged`` and
+``result_or_none``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import anyio
 
 from support.exercises.structured_concurrency import (
     check_hedged,
+    check_result_or_none,
     check_run_all,
     check_sort_failures,
     check_within,
@@ -449,6 +451,73 @@ async def hedged_with_asyncio(job: Call, delay: float) -> str:
     return done.pop().result()
 
 
+# --- Exercise 5: result_or_none ------------------------------------------------------------------------------
+
+
+async def result_or_none_model(job: Job, seconds: float) -> Any:
+    try:
+        async with asyncio.timeout(seconds):
+            return await job()
+    except TimeoutError:
+        return None
+
+
+async def result_or_none_stub(job: Job, seconds: float) -> Any:
+    # Your code here: the job's result, or None once `seconds` have passed; let anything else through.
+    ...
+
+
+async def result_or_none_swallowing_cancel(job: Job, seconds: float) -> Any:
+    try:
+        async with asyncio.timeout(seconds):
+            return await job()
+    except (TimeoutError, asyncio.CancelledError):  # the outside cancellation taken for the deadline
+        return None
+
+
+async def result_or_none_catching_everything(job: Job, seconds: float) -> Any:
+    try:
+        async with asyncio.timeout(seconds):
+            return await job()
+    except BaseException:
+        return None
+
+
+async def result_or_none_catching_inside(job: Job, seconds: float) -> Any:
+    async with asyncio.timeout(seconds):
+        try:
+            return await job()
+        except TimeoutError:  # inside the block the job gets CancelledError: this never runs
+            return None
+
+
+async def result_or_none_letting_the_timeout_out(job: Job, seconds: float) -> Any:
+    async with asyncio.timeout(seconds):
+        return await job()
+
+
+async def result_or_none_leaving_the_job(job: Job, seconds: float) -> Any:
+    task = asyncio.ensure_future(job())
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    return task.result() if done else None
+
+
+async def result_or_none_wait_then_cancel(job: Job, seconds: float) -> Any:
+    task = asyncio.ensure_future(job())
+    done, _ = await asyncio.wait([task], timeout=seconds)  # cancelled here, the job's task runs on
+    if done:
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return None
+
+
+async def result_or_none_waiting_it_out(job: Job, seconds: float) -> Any:
+    started = asyncio.get_running_loop().time()
+    result = await job()
+    return result if asyncio.get_running_loop().time() - started <= seconds else None
+
+
 CASES = [
     Cases(
         check_run_all,
@@ -589,6 +658,48 @@ CASES = [
                 "only when the delay was over",
             ),
             Wrong(hedged_with_asyncio, "asyncio's wait and tasks: fails under Trio", "Use AnyIO's functions"),
+        ],
+    ),
+    Cases(
+        check_result_or_none,
+        right=result_or_none_model,
+        stub=result_or_none_stub,
+        wrong=[
+            Wrong(
+                result_or_none_swallowing_cancel,
+                "except (TimeoutError, CancelledError): an outside cancellation becomes None",
+                "that cancellation is not yours to handle",
+            ),
+            Wrong(
+                result_or_none_catching_everything,
+                "except BaseException: hides the job's error too",
+                "the `except BaseException:` at line",
+            ),
+            Wrong(
+                result_or_none_catching_inside,
+                "except TimeoutError inside the timeout block",
+                "Put the try around the whole block",
+            ),
+            Wrong(
+                result_or_none_letting_the_timeout_out,
+                "no except: the TimeoutError escapes",
+                "catch it around the timeout block",
+            ),
+            Wrong(
+                result_or_none_leaving_the_job,
+                "asyncio.wait with a timeout, the job never cancelled",
+                "the job went on running: stop it at the deadline",
+            ),
+            Wrong(
+                result_or_none_wait_then_cancel,
+                "asyncio.wait, then cancel: a cancelled caller leaves the job running",
+                "run it inside the `async with asyncio.timeout()` block",
+            ),
+            Wrong(
+                result_or_none_waiting_it_out,
+                "awaits the job to its end, then compares the time",
+                "waited for the slow job to end",
+            ),
         ],
     ),
 ]

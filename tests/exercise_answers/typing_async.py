@@ -1,4 +1,4 @@
-"""Answers to the exercises of lesson 08: ``with_timeout``, ``paginate`` and ``leased``.
+"""Answers to the exercises of lesson 09: ``with_timeout``, ``paginate`` and ``leased``.
 
 The checks read each answer's source and run mypy on it, so every answer here is written as a learner would
 write it in a cell: its own annotations, nothing borrowed from the rest of this module but the names that the

@@ -1,10 +1,10 @@
-"""Lesson 05's web form, in the browser: search for "cat face" and see the results rendered.
+"""Lesson 06's web form, in the browser: search for "cat face" and see the results rendered.
 
-The service is lesson 05's FastAPI app, ``python -m support.examples.web_mojifinder``, started on a free port
+The service is lesson 06's FastAPI app, ``python -m support.examples.web_mojifinder``, started on a free port
 on 127.0.0.1 with ``services.start`` as the lesson does. Its front page is a single page whose script asks
 ``/search`` and fills a table without reloading. The test types the query as a learner would, presses Enter,
 and compares the rows the page drew with what the index itself answers; then saves
-``build/e2e/05-web-form.png``.
+``build/e2e/06-web-form.png``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def finder() -> Iterator[Service]:
         services.stop(service)
 
 
-def test_lesson05_web_form_finds_cat_face(web_page: Page, finder: Service, artifacts: Path) -> None:
+def test_lesson06_web_form_finds_cat_face(web_page: Page, finder: Service, artifacts: Path) -> None:
     expected = sorted(shared_index().search(QUERY))
     assert "\N{CAT FACE}" in expected and len(expected) > 1  # the index itself, before the page is asked
 
@@ -56,4 +56,4 @@ def test_lesson05_web_form_finds_cat_face(web_page: Page, finder: Service, artif
     assert drawn == [(f"U+{ord(c):04X}", c, unicodedata.name(c)) for c in expected]
     assert ("U+1F431", "🐱", "CAT FACE") in drawn
     assert web_page.evaluate("window.notReloaded === true"), "the form reloaded the page"
-    web_page.screenshot(path=str(artifacts / "05-web-form.png"), full_page=True)
+    web_page.screenshot(path=str(artifacts / "06-web-form.png"), full_page=True)
