@@ -40,10 +40,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
+from benchmarks import client_bench  # noqa: E402
 from support.lab import flag_server, services  # noqa: E402
 from support.lab.flag_data import countries  # noqa: E402
 from support.open_files import raise_open_file_limit  # noqa: E402
-from support.workbook import client_bench, reports  # noqa: E402
+from support.workbook import reports  # noqa: E402
 from support.workbook.bench_report import Figure  # noqa: E402
 
 __all__ = ["GOAL", "burst", "fetch", "figures", "main", "summarise"]

@@ -3,7 +3,7 @@
 The delayed flag site answers every request after a fixed delay ``d`` (1 s here), so a burst of N requests
 sent at once should take about ``d`` whatever N: any extra wall time is the client's own work. This sweep
 sends bursts of N = 100, 500 and 1000 flag downloads (all started together, no semaphore) with four client
-set-ups from :mod:`support.workbook.client_bench` (one httpx ``AsyncClient``; httpx split over clients of 100
+set-ups from ``benchmarks/client_bench.py`` (one httpx ``AsyncClient``; httpx split over clients of 100
 connections; httpx on aiohttp's transport; aiohttp itself), each in a fresh event loop, repeated and
 interleaved so drift on the machine hits every kind alike. It records wall time and this process's CPU time
 (the flag site runs in its own process), checks every answer is ``200 OK``, and reads the server's own log
@@ -32,13 +32,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
+from benchmarks import client_bench  # noqa: E402
+from benchmarks.client_bench import KINDS, Result  # noqa: E402
 from support import plots  # noqa: E402
 from support.lab import flag_server, services  # noqa: E402
 from support.open_files import raise_open_file_limit  # noqa: E402
 from support.timing import format_duration, format_ratio  # noqa: E402
-from support.workbook import client_bench, reports  # noqa: E402
+from support.workbook import reports  # noqa: E402
 from support.workbook.bench_report import Figure  # noqa: E402
-from support.workbook.client_bench import KINDS, Result  # noqa: E402
 
 __all__ = ["figures", "main", "print_table"]
 

@@ -1,4 +1,5 @@
-"""The workbook's charts: sequential-vs-concurrent bars, task timelines, requests in flight, await chains.
+"""The workbook's charts: sequential-vs-concurrent bars, task timelines, requests in flight, await chains,
+and the HTTP client benchmark's bursts (read from its saved JSON file: :func:`load_bursts`).
 
 Each function returns a matplotlib ``Figure`` sized for a narrow notebook column (about 6.4 inches wide)
 and drawn in one house style. Notebooks show them as PNG (the inline backend's default): nbval skips
@@ -8,9 +9,11 @@ and benchmark reports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import matplotlib
 
@@ -37,6 +40,10 @@ __all__ = [
     "in_flight_chart",
     "in_flight_counts",
     "await_chain_chart",
+    "Burst",
+    "median_bursts",
+    "load_bursts",
+    "bursts_chart",
     "latency_chart",
     "levels_chart",
     "rate_chart",
@@ -488,6 +495,89 @@ def latency_chart(
     ax.set_ylabel("latency (ms)")
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     ax.set_title(title, loc="left")
+    return fig
+
+
+class Burst(NamedTuple):
+    """One client set-up's burst of ``n`` requests sent at once: wall and client CPU time, in seconds."""
+
+    kind: str
+    n: int
+    wall: float
+    cpu: float
+
+
+def median_bursts(rows: Iterable[Mapping[str, Any]]) -> list[Burst]:
+    """One :class:`Burst` per (kind, n): the median wall and CPU time of its repeats.
+
+    Only the all-at-once rows count (no ``limit``, or ``limit`` None): a capped run answers another question.
+    Kinds keep the order they first appear in, each one's sizes in increasing order.
+    """
+    groups: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        if row.get("limit") is None:
+            groups.setdefault((str(row["kind"]), int(row["n"])), []).append(row)
+    order = {kind: i for i, kind in enumerate(dict.fromkeys(kind for kind, _ in groups))}
+    return [
+        Burst(
+            kind,
+            n,
+            statistics.median(float(r["wall"]) for r in group),
+            statistics.median(float(r["cpu"]) for r in group),
+        )
+        for (kind, n), group in sorted(groups.items(), key=lambda item: (order[item[0][0]], item[0][1]))
+    ]
+
+
+def load_bursts(path: str | Path) -> list[Burst]:
+    """The all-at-once bursts in a saved client benchmark (``benchmarks/results/http_clients.json``), as medians.
+
+    Reads the JSON file itself, so a lesson can chart saved results without importing the benchmark's harness.
+    """
+    return median_bursts(json.loads(Path(path).read_text(encoding="utf-8"))["results"])
+
+
+_BURST_STYLES = {  # kind: (colour, marker); other kinds get matplotlib's colours and a circle
+    "httpx": ("#C44E52", "o"),
+    "httpx-few-idle": ("#8172B3", "v"),
+    "httpx-split": ("#DD8452", "s"),
+    "httpx-aiohttp": ("#4C72B0", "^"),
+    "aiohttp": ("#55A868", "D"),
+}
+
+
+def bursts_chart(
+    bursts: Sequence[Burst],
+    *,
+    delay: float | None = None,
+    title: str = "N simultaneous downloads: wall time and client CPU time",
+) -> Figure:
+    """Two panels, wall time and client CPU time against N, one line per kind, in the order of ``bursts``.
+
+    With ``delay`` the wall panel also shows the server's delay: the time a burst would take if the client
+    cost nothing. A line that climbs with N while the server's delay stays fixed is a client bottleneck.
+    """
+    if not bursts:
+        raise ValueError("bursts_chart needs at least one burst")
+    fig, (wall_ax, cpu_ax) = plt.subplots(1, 2, figsize=(WIDTH, 3.6), layout="constrained", sharex=True)
+    for kind in dict.fromkeys(b.kind for b in bursts):
+        rows = [b for b in bursts if b.kind == kind]
+        colour, marker = _BURST_STYLES.get(kind, (None, "o"))
+        style: dict[str, Any] = {"color": colour, "marker": marker, "markersize": 4}
+        wall_ax.plot([b.n for b in rows], [b.wall for b in rows], label=kind, **style)
+        cpu_ax.plot([b.n for b in rows], [b.cpu for b in rows], label=kind, **style)
+    if delay is not None:
+        wall_ax.axhline(delay, color="#8C8C8C", linestyle="--", linewidth=1, label="server delay")
+    for ax, what in ((wall_ax, "wall time (s)"), (cpu_ax, "client CPU time (s)")):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlabel("simultaneous requests N")
+        ax.set_ylabel(what)
+        ax.set_ylim(bottom=0)
+        ax.set_xticks(sorted({b.n for b in bursts}))
+    # Below both panels: inside one, the legend covered the lines it names.
+    handles, labels = wall_ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
     return fig
 
 

@@ -1,4 +1,4 @@
-"""The client benchmark's measuring code, on small bursts against the real local flag site.
+"""The client benchmark's harness (``benchmarks/client_bench.py``), on small bursts against the real local flag site.
 
 Small N keeps this fast; the point is that every kind really downloads, that failures are counted instead of
 raised, and that saved results and the chart come back as the lesson expects. The big sweep lives in
@@ -8,6 +8,7 @@ raised, and that saved results and the chart come back as the lesson expects. Th
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +24,16 @@ from matplotlib.figure import Figure  # noqa: E402
 from support import plots  # noqa: E402
 from support.lab import flag_server, services  # noqa: E402
 from support.lab.flag_data import countries  # noqa: E402
-from support.workbook import client_bench  # noqa: E402
-from support.workbook.client_bench import KINDS, Result  # noqa: E402
 
 N = 20
 REPO = Path(__file__).resolve().parent.parent
+if (
+    str(REPO) not in sys.path
+):  # the harness sits in benchmarks/, beside support/, not in the installed package
+    sys.path.insert(0, str(REPO))
+
+from benchmarks import client_bench  # noqa: E402
+from benchmarks.client_bench import KINDS, Result  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +232,21 @@ def test_plot_legend_sits_below_the_panels() -> None:
     legend_top = legend.get_window_extent().y1
     assert all(legend_top <= ax.get_window_extent().y0 for ax in fig.axes)
     assert [t.get_text() for t in legend.get_texts()] == [*KINDS, "server delay"]
+
+
+def test_the_lessons_loader_reads_what_the_harness_saves(tmp_path: Path) -> None:
+    # Lesson 10 reads saved results with support.plots, which must not import this harness: the two agree.
+    results = _fake_results()
+    path = client_bench.save_results(results, tmp_path / "clients.json", delay_s=1.0)
+    expected = [
+        plots.Burst(r.kind, r.n, r.wall, r.cpu)
+        for r in client_bench.median_results(results)
+        if r.limit is None
+    ]
+    assert plots.load_bursts(path) == expected
+
+
+def test_the_saved_results_the_lesson_reads_have_every_kind() -> None:
+    bursts = plots.load_bursts(REPO / "benchmarks" / "results" / "http_clients.json")
+    assert [b.kind for b in bursts] == [kind for kind in KINDS for _ in range(len(bursts) // len(KINDS))]
+    assert all(b.wall > 0 and b.cpu > 0 for b in bursts)

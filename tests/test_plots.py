@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib
@@ -256,3 +257,44 @@ def test_levels_chart_draws_one_line_per_series_with_its_peak() -> None:
     assert labels == ["unbounded (peak 3)", "bounded (peak 1)"]
     with pytest.raises(ValueError):
         plots.levels_chart({"empty": []}, "nothing")
+
+
+def test_median_bursts_takes_medians_of_the_all_at_once_rows_in_first_seen_order() -> None:
+    rows = [
+        {"kind": "b", "n": 500, "wall": 3.0, "cpu": 2.0},
+        {"kind": "a", "n": 100, "wall": 1.0, "cpu": 0.1, "limit": None},
+        {"kind": "b", "n": 100, "wall": 1.5, "cpu": 0.5},
+        {"kind": "b", "n": 500, "wall": 9.0, "cpu": 8.0},  # the odd slow repeat: the median ignores it
+        {"kind": "b", "n": 500, "wall": 3.2, "cpu": 2.2},
+        {"kind": "a", "n": 100, "wall": 7.0, "cpu": 0.3, "limit": 10},  # a capped run: not a burst
+    ]
+    assert plots.median_bursts(rows) == [
+        plots.Burst("b", 100, 1.5, 0.5),
+        plots.Burst("b", 500, 3.2, 2.2),
+        plots.Burst("a", 100, 1.0, 0.1),
+    ]
+
+
+def test_load_bursts_reads_a_saved_benchmark_file(tmp_path: Path) -> None:
+    saved = {
+        "delay_s": 1.0,
+        "results": [{"kind": "aiohttp", "n": 100, "wall": 1.1, "cpu": 0.2, "limit": None}],
+    }
+    path = tmp_path / "clients.json"
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    assert plots.load_bursts(path) == [plots.Burst("aiohttp", 100, 1.1, 0.2)]
+
+
+def test_bursts_chart_draws_wall_and_cpu_per_kind_and_needs_bursts() -> None:
+    bursts = [
+        plots.Burst("httpx", 100, 1.2, 0.2),
+        plots.Burst("httpx", 500, 6.4, 5.5),
+        plots.Burst("x", 100, 1, 0),
+    ]
+    fig = plots.bursts_chart(bursts, delay=1.0)
+    wall_ax, cpu_ax = fig.axes
+    assert [line.get_label() for line in wall_ax.get_lines()] == ["httpx", "x", "server delay"]
+    assert list(cpu_ax.get_lines()[0].get_ydata()) == [0.2, 5.5]
+    assert list(wall_ax.get_xticks()) == [100, 500]
+    with pytest.raises(ValueError):
+        plots.bursts_chart([])

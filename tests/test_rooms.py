@@ -2,6 +2,7 @@
 
 A module may import its own room and the rooms below it, never one above: the lab runs without any example,
 an example without any checker, and the workbook's machinery sits on top of everything.
+benchmarks/ (the scripts and the HTTP client benchmark's harness) sits outside support/, above every room.
 """
 
 from __future__ import annotations
@@ -78,3 +79,22 @@ def test_the_check_sees_an_upward_import(tmp_path: Path, monkeypatch: pytest.Mon
         "support/lab/site.py:1 (lab) imports support.examples.flags (examples)"
     ]
     assert upward_imports(fake / "lab" / "fine.py") == []
+
+
+def benchmark_imports(support: Path) -> list[str]:
+    """Every import of ``benchmarks`` under ``support``: the benchmarks sit outside the rooms, on top of them."""
+    return [
+        f"{path.relative_to(support.parent)}:{line} imports {module}"
+        for path in sorted(support.rglob("*.py"))
+        for line, module in imported_modules(path)
+        if module.split(".")[0] == "benchmarks"
+    ]
+
+
+def test_nothing_in_support_imports_the_benchmarks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert benchmark_imports(SUPPORT) == []
+    fake = tmp_path / "support"
+    fake.mkdir()
+    (fake / "plots.py").write_text("import json\nfrom benchmarks import client_bench\n")
+    monkeypatch.setattr(sys.modules[__name__], "SUPPORT", fake)  # module_name() resolves paths against it
+    assert benchmark_imports(fake) == ["support/plots.py:2 imports benchmarks.client_bench"]

@@ -3,5 +3,6 @@
 - ``envcheck``: the pre-flight check (``python -m support.workbook.envcheck``);
 - ``notebook_runner``: ``make notebooks``, each notebook from a fresh kernel;
 - ``notebook_checks``: the notebook conventions (tests, ``make lint``, the pre-commit hook);
-- ``reports``, ``client_bench``: benchmark results and the HTTP client benchmark;
+- ``reports``, ``bench_report``: benchmark results and their report (the benchmarks themselves, with the HTTP
+  client benchmark's harness ``client_bench``, live in ``benchmarks/``);
 """

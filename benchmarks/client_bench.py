@@ -6,8 +6,9 @@ delayed flag site (every answer comes after a fixed delay ``d``) a burst of N re
 pool (httpcore) re-examines every pooled connection each time a request starts or ends, and builds a list of
 all connections for each idle one it meets (upstream report encode/httpx#3215), so its CPU time grows much
 faster than N: past a couple of hundred connections open at once, the *client*, not the server, sets the
-wall time. This module measures that, so lesson 10 (``notebooks/10_how_async_works.ipynb``) shows numbers taken
-on the reader's own machine instead of quoting them.
+wall time. This module is the harness of the benchmark that measures it (``benchmarks/bench_http_clients.py``);
+lesson 10 (``notebooks/10_how_async_works.ipynb``) charts its saved results and sends a smaller burst with
+code of its own.
 
 Five ways to send the same burst (:data:`KINDS`):
 
@@ -29,7 +30,10 @@ and close are inside the measurement: a script pays for them too. Run each measu
 loop (:func:`run` does) so one burst's leftovers cannot slow the next.
 
 :func:`save_results` / :func:`load_results` keep a sweep as JSON (``benchmarks/bench_http_clients.py`` writes
-``benchmarks/results/http_clients.json``); :func:`plot_results` draws wall and CPU time per kind against N.
+``benchmarks/results/http_clients.json``); :func:`plot_results` draws wall and CPU time per kind against N
+with :func:`support.plots.bursts_chart`, the chart the lesson draws from the saved file.
+
+It lives in ``benchmarks/``, outside the rooms of ``support/``: it may use any of them, and none uses it.
 """
 
 from __future__ import annotations
@@ -48,8 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from support.lab.flag_server import BASE_PATH
 from support.open_files import raise_open_file_limit
-
-from . import reports
+from support.workbook import reports
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -76,14 +79,6 @@ FEW_IDLE = 20
 DEFAULT_PER_CLIENT = 100  # connections per httpx client in "httpx-split"
 #: Generous on purpose: a slow client should show up as a long wall time, not as a pile of timeouts.
 DEFAULT_REQUEST_TIMEOUT = 60.0
-_COLOURS = {
-    "httpx": "#C44E52",
-    "httpx-few-idle": "#8172B3",
-    "httpx-split": "#DD8452",
-    "httpx-aiohttp": "#4C72B0",
-    "aiohttp": "#55A868",
-}
-_MARKERS = {"httpx": "o", "httpx-few-idle": "v", "httpx-split": "s", "httpx-aiohttp": "^", "aiohttp": "D"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,7 @@ async def _burst(urls: Sequence[str], fetch: _Fetch, limit: int | None) -> list[
 
 
 def _import_client(kind: str) -> None:
-    # Imported on demand so that importing this module (a lesson plotting saved results) stays cheap.
+    # Imported on demand so that importing this module (a report reading saved results) stays cheap.
     import importlib
 
     for module in {
@@ -373,33 +368,9 @@ def plot_results(
     With ``delay`` the wall panel also shows the server's delay: the time a burst would take if the client
     cost nothing. A line that climbs with N while the server's delay stays fixed is a client bottleneck.
     """
-    import matplotlib.pyplot as plt
+    from support import plots  # picks a headless backend outside notebooks before pyplot loads
 
-    from support.plots import (
-        WIDTH,  # support.plots picks a headless backend outside notebooks before pyplot loads
-    )
-
-    merged = [r for r in median_results(results) if r.limit is None]
-    if not merged:
+    bursts = [plots.Burst(r.kind, r.n, r.wall, r.cpu) for r in median_results(results) if r.limit is None]
+    if not bursts:
         raise ValueError("plot_results needs at least one all-at-once result")
-    fig, (wall_ax, cpu_ax) = plt.subplots(1, 2, figsize=(WIDTH, 3.6), layout="constrained", sharex=True)
-    kinds = list(dict.fromkeys(r.kind for r in merged))
-    for kind in kinds:
-        rows = [r for r in merged if r.kind == kind]
-        ns = [r.n for r in rows]
-        style = {"color": _COLOURS.get(kind), "marker": _MARKERS.get(kind, "o"), "markersize": 4}
-        wall_ax.plot(ns, [r.wall for r in rows], label=kind, **style)
-        cpu_ax.plot(ns, [r.cpu for r in rows], label=kind, **style)
-    if delay is not None:
-        wall_ax.axhline(delay, color="#8C8C8C", linestyle="--", linewidth=1, label="server delay")
-    for ax, what in ((wall_ax, "wall time (s)"), (cpu_ax, "client CPU time (s)")):
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.set_xlabel("simultaneous requests N")
-        ax.set_ylabel(what)
-        ax.set_ylim(bottom=0)
-        ax.set_xticks(sorted({r.n for r in merged}))
-    # Below both panels: inside one, the legend covered the lines it names.
-    handles, labels = wall_ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
-    return fig
+    return plots.bursts_chart(bursts, delay=delay, title=title)
