@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +17,15 @@ from support import plots, timing  # noqa: E402
 from support.timing import Span  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """Each test's figures are closed after it: pyplot keeps them all, and warns past twenty."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def _texts(fig: Figure) -> list[str]:
