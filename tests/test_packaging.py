@@ -115,6 +115,8 @@ RUNTIME_ONLY = {
     "jupyterlab-rise": "RISE: the lessons as live slides in the lab (make lab)",
     "aiosqlite": "the lessons' SQLite database, imported by the notebooks (lessons 05 and 07)",
     "httptools": "the HTTP parser under the lab servers, which uvicorn loads by name (support.lab.asgi_server)",
+    "aiohttp": "lesson 10's cells time its client against httpx (and so does benchmarks/client_bench.py)",
+    "httpx-aiohttp": "lesson 10's cells run httpx on aiohttp's transport (and so does benchmarks/client_bench.py)",
 }
 
 
