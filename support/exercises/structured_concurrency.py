@@ -680,4 +680,20 @@ async def check_result_or_none(result_or_none: Callable[[Job, float], Awaitable[
         "its caller was cancelled, and result_or_none let the cancellation through, but the job went on "
         "running: run it inside the `async with asyncio.timeout()` block, where a cancellation reaches it.",
     )
+    # A TimeoutError of the job's own (its request timed out) is the job's error, not the deadline.
+    jobs = Jobs({"own timeout": (0.02, TimeoutError("the job's own request timed out"))})
+    try:
+        result = await result_or_none(jobs.job("own timeout"), _PATIENCE)
+    except TimeoutError as exc:
+        require(
+            "own request" in str(exc),
+            f"the job's own TimeoutError should come out as it was; a different one came: {exc!r}.",
+        )
+    else:
+        _guard_value(result, "result_or_none")
+        fail(
+            f"the job raised a TimeoutError of its own long before your deadline, yet result_or_none returned "
+            f"{result!r}: only your deadline means None. Name the block (`async with asyncio.timeout(seconds) "
+            "as deadline:`) and return None only when `deadline.expired()`; re-raise otherwise."
+        )
     return "the result in time, None at the deadline with the job stopped; errors and outside cancellations went through"

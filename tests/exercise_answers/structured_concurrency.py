@@ -456,9 +456,19 @@ async def hedged_with_asyncio(job: Call, delay: float) -> str:
 
 async def result_or_none_model(job: Job, seconds: float) -> Any:
     try:
-        async with asyncio.timeout(seconds):
+        async with asyncio.timeout(seconds) as deadline:
             return await job()
     except TimeoutError:
+        if deadline.expired():
+            return None
+        raise  # the job's own TimeoutError
+
+
+async def result_or_none_any_timeout(job: Job, seconds: float) -> Any:
+    try:
+        async with asyncio.timeout(seconds):
+            return await job()
+    except TimeoutError:  # the job's own TimeoutError taken for the deadline
         return None
 
 
@@ -665,6 +675,11 @@ CASES = [
         right=result_or_none_model,
         stub=result_or_none_stub,
         wrong=[
+            Wrong(
+                result_or_none_any_timeout,
+                "except TimeoutError: the job's own timeout becomes None",
+                "deadline.expired()",
+            ),
             Wrong(
                 result_or_none_swallowing_cancel,
                 "except (TimeoutError, CancelledError): an outside cancellation becomes None",
