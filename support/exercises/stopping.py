@@ -20,6 +20,8 @@ learner's code for a while, it raises :class:`Blocked` in that thread. In the ma
 kernel, a test run) it does so with a signal whose handler raises, which also cuts short a blocking system
 call: a ``time.sleep(60)``, a ``recv`` on a plain socket waiting for a server that runs on the very loop it
 blocks. In another thread it uses ``PyThreadState_SetAsyncExc``, which takes effect at the next bytecode.
+(On 3.13.0, one that lands on the jump of a loop with an empty body, ``while ...: pass``, skips every handler
+of the frame; a loop whose body calls anything is caught as usual.)
 """
 
 from __future__ import annotations
