@@ -21,7 +21,7 @@ import httpx
 from ..examples import tcp_mojifinder_hardened as tcp_mojifinder
 from ..examples import web_mojifinder
 from ..examples.charindex import InvertedIndex, shared_index
-from .checking import checker, fail, require, waiting_for
+from .checking import checker, fail, own_work, require, waiting_for
 from .learner_code import read_code
 
 __all__ = ["LONG_LINE", "check_count_found_on", "check_search_names", "check_shout"]
@@ -49,8 +49,9 @@ async def check_search_names(search_names: Callable[[httpx.AsyncClient, str], Aw
         inspect.iscoroutinefunction(search_names),
         "search_names must be defined with `async def`: it awaits the HTTP client's answer.",
     )
-    service = web_mojifinder.start()
-    index = shared_index()
+    with own_work():  # starting the service and building the index: the check's business, not the answer's
+        service = web_mojifinder.start()
+        index = shared_index()
     queries = ["cat face", "chess black", "zzzz", "cat & face"]
     sent: list[httpx.Request] = []
 
