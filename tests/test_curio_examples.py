@@ -194,3 +194,30 @@ def test_bad_arguments_exit_2_in_one_line(
     assert exit_info.value.code == cli.USAGE
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and ": error: " in err
+
+
+def test_a_late_answer_to_an_earlier_query_is_dropped_and_the_probe_waits_for_its_own() -> None:
+    # A probe given up on (a deadline) leaves its answer on the way; a new socket may get the same port and
+    # receive it. The probe drops it, as resolvers do, instead of failing with "answers another question".
+    import dns.message
+
+    from support.examples import dns_wire
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.settimeout(5)
+
+        def answer_late_then_right() -> None:
+            data, client = server.recvfrom(4096)
+            mine = dns.message.from_wire(data)
+            stray = dns.message.make_response(dns_wire.query("or.dev"))  # another question's answer
+            server.sendto(stray.to_wire(), client)
+            server.sendto(dns.message.make_response(mine).to_wire(), client)  # then ours: no such address
+
+        import threading
+
+        replying = threading.Thread(target=answer_late_then_right)
+        replying.start()
+        result = curio.run(curio_domainlib.probe, "if.dev", f"dns://127.0.0.1:{server.getsockname()[1]}")
+        replying.join()
+    assert result == Result("if.dev", False)

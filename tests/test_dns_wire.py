@@ -75,6 +75,13 @@ def test_a_reply_to_another_question_is_refused() -> None:
         dns_wire.read_reply(mine, _reply_to(other).to_wire())
 
 
+def test_a_reply_to_another_question_is_stray_ours_and_garbage_are_not() -> None:
+    mine, other = dns_wire.query("if.dev"), dns_wire.query("or.dev")
+    assert dns_wire.is_stray(mine, _reply_to(other).to_wire())
+    assert not dns_wire.is_stray(mine, _reply_to(mine).to_wire())
+    assert not dns_wire.is_stray(mine, b"\x00\x01garbage")  # read_reply says what is wrong with it
+
+
 def test_garbage_is_refused() -> None:
     with pytest.raises(dns_wire.BadReply, match="not a DNS message"):
         dns_wire.read_reply(dns_wire.query("if.dev"), b"\x00\x01garbage")

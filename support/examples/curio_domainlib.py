@@ -42,7 +42,10 @@ async def probe(domain: str, server: ServerSpec) -> Result:
         await sock.connect((host, port))  # a connected UDP socket only accepts datagrams from the server
         await sock.send(question.to_wire())
         try:
-            data = await curio.timeout_after(PROBE_TIMEOUT, sock.recv, dns_wire.MAX_REPLY)
+            async with curio.timeout_after(PROBE_TIMEOUT):
+                data = await sock.recv(dns_wire.MAX_REPLY)
+                while dns_wire.is_stray(question, data):  # a late answer to an earlier query on this port
+                    data = await sock.recv(dns_wire.MAX_REPLY)
         except curio.TaskTimeout:
             raise ProbeTimeout(f"no DNS answer for {domain!r} from {server} in {PROBE_TIMEOUT} s") from None
     return dns_wire.read_reply(question, data)

@@ -36,6 +36,16 @@ def query(domain: str) -> dns.message.QueryMessage:
     return dns.message.make_query(domain, "A")
 
 
+def is_stray(query: dns.message.Message, data: bytes) -> bool:
+    """True for a well-formed DNS reply to another question: a late answer to an earlier query whose port this
+    socket was given. Resolvers drop such datagrams and keep listening (dnspython does, for the lab's probe)."""
+    try:
+        reply = dns.message.from_wire(data)
+    except Exception:  # malformed: not stray, read_reply says what is wrong with it
+        return False
+    return not query.is_response(reply)
+
+
 def read_reply(query: dns.message.Message, data: bytes) -> Result:
     """What the reply ``data`` says about the question ``query``: the name resolves, or it does not.
 
