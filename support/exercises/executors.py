@@ -133,9 +133,10 @@ async def check_lookup_all(lookup_all: LookupAll) -> str:
         "the lookups ran one after another: start them all first, then await them together "
         "(asyncio.gather of one asyncio.to_thread per name).",
     )
-    require(
-        beat.max_lag < 0.5 * min(_LOOKUP_SECONDS.values()),
-        "the event loop stood still while the lookups ran: nothing blocking may run in a coroutine itself.",
+    require(  # a crowded machine can keep a free loop waiting that long once; a blocked one sits in the answer
+        beat.max_lag < 0.5 * min(_LOOKUP_SECONDS.values()) or seen.busy < 0.25,
+        "the event loop stood still while the lookups ran: nothing blocking may run in a coroutine itself "
+        "(pool.map and future.result() wait for the threads right there); await what the threads give back.",
     )
     expected = [name.upper() for name in names]
     if answers != expected and sorted(answers) == sorted(expected):

@@ -75,6 +75,11 @@ async def lookup_all_never_shuts_the_pool(names: list[str], lookup: Lookup) -> l
     return await asyncio.gather(*(loop.run_in_executor(pool, lookup, name) for name in names))
 
 
+async def lookup_all_waits_on_pool_map(names: list[str], lookup: Lookup) -> list[str]:
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        return list(pool.map(lookup, names))  # threads do the work, but the loop waits for them right here
+
+
 # --- Exercise 2: save_streamed ------------------------------------------------------------------------------
 
 
@@ -249,6 +254,7 @@ CASES = [
                 "pass the function and its argument apart",
             ),
             Wrong(lookup_all_never_shuts_the_pool, "a pool of its own, never shut down", "never shut down"),
+            Wrong(lookup_all_waits_on_pool_map, "pool.map in the coroutine: the loop waits", "stood still"),
         ],
     ),
     Cases(
