@@ -26,10 +26,15 @@ async def test_a_stall_at_the_very_end_of_the_block_is_still_counted() -> None:
 
 
 async def test_waiting_on_the_loop_keeps_the_lag_small_next_to_the_same_stall() -> None:
-    async with Heartbeat(every=0.005) as free:
-        await asyncio.sleep(0.2)
     async with Heartbeat(every=0.005) as blocked:
         time.sleep(0.2)  # noqa: ASYNC251
+    # A free loop shows a small lag whenever the machine gives it a CPU; a crowded CI machine can hold the
+    # process off one for 80 ms once, so the free loop gets three tries. A blocked loop never gets a small one.
+    for _ in range(3):
+        async with Heartbeat(every=0.005) as free:
+            await asyncio.sleep(0.2)
+        if free.max_lag < blocked.max_lag / 4:
+            break
     assert free.max_lag < blocked.max_lag / 4
     assert free.ticks > 10
 
