@@ -262,7 +262,8 @@ def command(
     """
 
     def main(argv: Sequence[str] | None = None) -> int:
-        module = sys.modules[download_many.__module__]  # __main__ under python -m: its spec has the real name
+        # __main__ under python -m (its spec has the real name); mutmut's copy names a module never imported
+        module = sys.modules.get(download_many.__module__, sys.modules["__main__"])
         prog = f"python -m {module.__spec__.name if module.__spec__ else module.__name__}"
         description = (module.__doc__ or prog).strip().splitlines()[0]
         args = parse_args(argv, prog, description, max_concurrency, robust)
