@@ -38,6 +38,7 @@ from pathlib import Path
 import psutil
 
 from support.paths import APP_NAME, CACHE_ENV, REPO_ROOT
+from support.workbook import kernel_restart
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 SANITIZE = REPO_ROOT / "tests" / "sanitize.cfg"
@@ -238,6 +239,15 @@ class Learner:
     def junit(self) -> Path:
         return self.folder / "junit.xml"
 
+    @property
+    def restarts_log(self) -> Path:
+        """One line per kernel that died before it answered and was started again (kernel_restart)."""
+        return self.folder / "kernel-restarts.log"
+
+    @property
+    def restarts(self) -> int:
+        return len(self.restarts_log.read_text().splitlines()) if self.restarts_log.exists() else 0
+
     def prepare(self) -> None:
         """The learner's own home and their own copy of the notebooks, as a hub gives each learner."""
         self.home.mkdir(parents=True)
@@ -250,12 +260,23 @@ class Learner:
         env = {k: v for k, v in os.environ.items() if k not in (CACHE_ENV, "XDG_CACHE_HOME", "XDG_DATA_HOME")}
         env.update(HOME=str(self.home), PYTHONDONTWRITEBYTECODE="1", JUPYTER_PREFER_ENV_PATH="1")
         env.pop("JUPYTER_RUNTIME_DIR", None)  # kernels' connection files go to each learner's own home
+        env[kernel_restart.LOG_ENV] = str(self.restarts_log)
         return env
 
     def command(self) -> list[str]:
         return [
             sys.executable,
-            *("-m", "pytest", "-q", "-p", "nbval", "--nbval", "--nbval-current-env"),
+            *(
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "nbval",
+                "-p",
+                kernel_restart.__name__,
+                "--nbval",
+                "--nbval-current-env",
+            ),
             f"--nbval-sanitize-with={SANITIZE}",
             f"--nbval-cell-timeout={CELL_TIMEOUT}",
             f"--junitxml={self.junit}",
@@ -394,6 +415,11 @@ def report(
     for (number, name, why), cells in grouped.items():
         where = cells[0] if len(cells) == 1 else f"{cells[0]} to {cells[-1]} ({len(cells)} checks)"
         lines.append(f"FAILED learner {number} {name} {where}: {why}")
+    if restarts := [(learner.number, learner.restarts) for learner in learners if learner.restarts]:
+        lines.append(
+            "kernels started again after dying before they answered (a port taken meanwhile; a hub restarts "
+            "them too): " + ", ".join(f"learner {number}: {count}" for number, count in restarts)
+        )
     lines += clashes + problems
     clean = not failed and not clashes and not problems and bool(all_checks)
     lines.append(f"{passed} passed, {len(failed)} failed")
