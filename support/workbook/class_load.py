@@ -417,8 +417,9 @@ def report(
         lines.append(f"FAILED learner {number} {name} {where}: {why}")
     if restarts := [(learner.number, learner.restarts) for learner in learners if learner.restarts]:
         lines.append(
-            "kernels started again after dying before they answered (a port taken meanwhile; a hub restarts "
-            "them too): " + ", ".join(f"learner {number}: {count}" for number, count in restarts)
+            "kernels started again after dying before they answered (likely a port taken meanwhile, not "
+            "confirmed; a hub restarts them too): "
+            + ", ".join(f"learner {number}: {count}" for number, count in restarts)
         )
     lines += clashes + problems
     clean = not failed and not clashes and not problems and bool(all_checks)
