@@ -214,6 +214,7 @@ async def test_a_signal_stops_it_with_status_0_and_closes_its_clients(
     assert await asyncio.to_thread(service.process.wait, 5) == 0
     assert time.monotonic() - started < 5
     services.stop(service)  # it has exited: this reads its output to the end
+    assert "Server shut down." in service.output, "the chapter's last line, after a signal as after Ctrl-C"
     # A stop that cancels the clients' tasks prints these on 3.11 and 3.12. (Any traceback is not the test: the
     # taught version logs a client's reset, and the port probe of services.start may be one.)
     noise = [line for line in service.output if "CancelledError" in line or "Exception in callback" in line]

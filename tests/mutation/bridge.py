@@ -33,6 +33,8 @@ RUN_IN_A_CHILD: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("*test_cli_*", "*test_ctrl_c_*"),
         ("support/examples/flags2.py", "support/examples/flags3.py"),
     ),
+    # Its CLI tests and its service (tcp_mojifinder.start) run the server in a child process.
+    "tests/test_tcp_mojifinder.py": (("*",), ("support/examples/tcp_mojifinder.py",)),
 }
 
 
@@ -61,6 +63,20 @@ def pytest_configure() -> None:
         # Every child, not only the servers services.start launches: a test's own `python -m ... --help`
         # imports sitecustomize (and the mutated package) only from a folder on PYTHONPATH.
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+
+
+# Tests that run the module under another Python: mutmut's copy of a module imports mutmut, which only this
+# environment has, so there the module cannot even start. They test the unmutated code in `make test`.
+OTHER_INTERPRETERS = ("*test_on_other_pythons_*",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if Path(__file__).resolve().parents[2].name != "mutants":  # mutmut's copy of the repository only
+        return
+    skipped = [item for item in items if any(fnmatch.fnmatch(item.nodeid, p) for p in OTHER_INTERPRETERS)]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if item not in skipped]
 
 
 @pytest.hookimpl(tryfirst=True)
