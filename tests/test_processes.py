@@ -22,6 +22,8 @@ def test_roles_from_command_lines() -> None:
     ).startswith("spawned worker")
     assert processes.role([python, "-m", "http.server"]) == "http.server"
     assert processes.role(["/bin/sleep", "5"]) == "sleep"
+    # setproctitle's title comes back from psutil as one argument, with the worker's address in it
+    assert processes.role(["dask worker [tcp://127.0.0.1:33767]"]) == "Dask worker"
 
 
 def test_a_child_is_counted_while_it_runs_and_not_after() -> None:

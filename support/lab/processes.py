@@ -37,6 +37,8 @@ def role(command: list[str]) -> str:
         return command[command.index("-m") + 1]
     if "spawn_main" in text:
         return "spawned worker"
+    if text.startswith("dask worker"):  # Dask retitles its worker process: "dask worker [tcp://HOST:PORT]"
+        return "Dask worker"
     return os.path.basename(command[0]) if command else "?"
 
 
