@@ -75,6 +75,10 @@ def by_area(profile: cProfile.Profile) -> dict[str, float]:
     A built-in function that belongs to no area by its name (``isinstance``, a ``str`` method, ``len``) is
     charged to the areas of the functions that called it, in proportion: the time ``isinstance`` takes inside
     the HTTP client is the HTTP client's.
+
+    From Python 3.12 cProfile watches through ``sys.monitoring``, which sees every thread: calls made by other
+    threads land in the same profile, and the callers it notes for a built-in no longer add up to its own time.
+    What they leave over goes to :data:`OTHER`, so every second of the profile is still charged once.
     """
     totals = dict.fromkeys([*AREAS, OTHER], 0.0)
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
@@ -83,6 +87,7 @@ def by_area(profile: cProfile.Profile) -> dict[str, float]:
         if area == OTHER and filename == "~" and callers:
             for (caller_file, _, caller_function), caller_stats in callers.items():
                 totals[area_of(caller_file, caller_function)] += caller_stats[2]  # own time under that caller
+            totals[OTHER] += own - sum(caller_stats[2] for caller_stats in callers.values())
         else:
             totals[area] += own
     return totals
