@@ -43,7 +43,7 @@ def cases() -> list[object]:
 
 
 def test_there_are_lessons_to_guard() -> None:
-    assert len(LESSONS) >= 10 and len(GUARDS) == 3
+    assert len(LESSONS) >= 10 and len(GUARDS) == 4
 
 
 @pytest.mark.parametrize(("path", "guard"), cases())
@@ -85,6 +85,12 @@ def test_a_lesson_over_3000_words_is_caught() -> None:
     assert list(nc.prose_within_limit(notebook("word " * (3_000 - reading_words), READING))) == []
     over = list(nc.prose_within_limit(at_limit))
     assert len(over) == 1 and over[0].cell is None and f"{3_000 + reading_words:,} words" in over[0].message
+
+
+def test_a_lesson_of_60_cells_is_caught() -> None:
+    assert list(nc.cells_within_limit(notebook(*["word"] * 58, READING))) == []
+    over = list(nc.cells_within_limit(notebook(*["word"] * 59, READING)))
+    assert len(over) == 1 and over[0].cell is None and "60 cells" in over[0].message
 
 
 # -- b. ends with a Further reading of documentation links ------------------------------------------------

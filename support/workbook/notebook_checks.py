@@ -56,6 +56,7 @@ __all__ = [
     "prose_words",
     "prose_word_count",
     "prose_within_limit",
+    "cells_within_limit",
     "ends_with_further_reading",
     "no_unwritten_pointers",
     "lesson_numbers",
@@ -337,9 +338,11 @@ def _is_stub(node: ast.stmt) -> bool:
     )
 
 
-# -- the curriculum's limits on a lesson (shared/curriculum.md: "under 3,000 words of prose", "Further reading") --
+# -- the curriculum's limits on a lesson (shared/curriculum.md: "under 60 cells", "3,000 words of prose",
+# "Further reading") --
 
 MAX_PROSE_WORDS = 3_000
+MAX_CELLS = 59  # "under 60 cells"
 # Documentation sites a Further reading may send a learner to: the language's, the PEPs, and the documentation
 # of the libraries the lessons use. A blog or an issue thread ages; a project's own docs are kept current.
 READING_HOSTS = frozenset(
@@ -403,6 +406,13 @@ def prose_within_limit(nb: JSON) -> Iterator[Problem]:
             None,
             f"{count:,} words of prose, over {MAX_PROSE_WORDS:,}: tighten the markdown (or split the lesson)",
         )
+
+
+def cells_within_limit(nb: JSON) -> Iterator[Problem]:
+    """A lesson a class gets through in one sitting: fewer than 60 cells (``MAX_CELLS`` at most)."""
+    count = len(nb.get("cells", []))
+    if count > MAX_CELLS:
+        yield Problem(None, f"{count} cells, over {MAX_CELLS}: merge or cut cells (or split the lesson)")
 
 
 def _links(markdown: str) -> list[str]:
@@ -492,7 +502,12 @@ def lesson_numbers(folder: Path) -> set[int]:
 
 def lesson_guards(folder: Path) -> tuple[Rule, ...]:
     """The curriculum's limits, for the lessons in ``folder``."""
-    return (prose_within_limit, ends_with_further_reading, no_unwritten_pointers(lesson_numbers(folder)))
+    return (
+        prose_within_limit,
+        cells_within_limit,
+        ends_with_further_reading,
+        no_unwritten_pointers(lesson_numbers(folder)),
+    )
 
 
 # Lessons another branch is rewriting this session, keyed by the name after the number (renumbering keeps it),
