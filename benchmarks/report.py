@@ -59,7 +59,7 @@ SECTIONS = [
         "HTTP clients",
         "benchmarks/bench_http_clients.py",
         "N = 1000 simultaneous downloads from one process (d = 1 s) with five client set-ups, medians of 3"
-        " bursts: wall time over the delay. Lesson 03 explains why httpx's pool is the bottleneck. Detailed"
+        " bursts: wall time over the delay. Lesson 10 explains why httpx's pool is the bottleneck. Detailed"
         " chart: [results/http_clients.png](results/http_clients.png).",
     ),
     Section(
@@ -82,8 +82,7 @@ SECTIONS = [
         "N = 1,000 clients ask lesson 06's TCP character finder for `cat face` at once, the hardened server and"
         " the taught one taking turns in the same run, 15 rounds, with the same client: the hardened server's"
         " p99 and p50 latency over the taught one's (medians of the rounds), and the clients either server left"
-        " without a right answer (the goal is none). Until the hardened module exists, the taught one is"
-        " measured against a second copy of itself.",
+        " without a right answer (the goal is none).",
         arrives_with="arrives with lesson 06 (servers)",
     ),
     Section(
@@ -183,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     joining: set[str] = set()
     started, started_at = time.perf_counter(), time.time()
     if args.render_only:  # the saved run again, judged against what it was judged against then
-        previous = {row["key"]: row["previous"] for row in saved["figures"] if row.get("previous")}
+        previous = {
+            row["key"]: row["previous"] for row in saved["figures"] if row.get("previous") is not None
+        }
         previous_when, when, started_at = saved["previous_when"], saved["when"], 0.0
         for section in parts:
             ran = next((b for b in saved["benchmarks"] if b["script"] == section.script), {})
