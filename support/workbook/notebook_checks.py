@@ -362,6 +362,7 @@ READING_HOSTS = frozenset(
         "anyio.readthedocs.io",
         "aiosqlite.omnilib.dev",
         "tqdm.github.io",
+        "www.crummy.com",  # Beautiful Soup's own documentation
         "matplotlib.org",
     }
 )
