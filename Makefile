@@ -21,7 +21,9 @@ LESSONS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 APPENDICES := $(sort $(wildcard notebooks/appendix_*.ipynb))
 SOLUTIONS := $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*.ipynb))
 NOTEBOOKS := $(LESSONS) $(APPENDICES) $(SOLUTIONS)
-NBVAL := -p nbval --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+# A notebook's kernel that dies before it answers (seen once in CI, three workers on two cores) is started again,
+# up to 3 times, as a hub's kernel restarter does; each restart shows in the warnings summary.
+NBVAL := -p nbval -p support.workbook.kernel_restart --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 # make test, unit and nbval run on JOBS pytest-xdist workers: one and a half per CPU, as most tests and cells
 # wait on sockets, timers and kernels rather than compute. More workers would keep every CPU busy, and the
 # tests that time the event loop (its longest lag, a CPU share) would then fail for want of a free CPU.

@@ -35,6 +35,16 @@ def test_a_kernel_that_died_once_is_started_again_and_the_restart_noted() -> Non
     assert len(notes) == 1 and "died before it answered" in notes[0]
 
 
+def test_by_default_a_restart_is_a_warning_and_a_line_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "restarts.log"
+    monkeypatch.setenv(kernel_restart.LOG_ENV, str(log))
+    with pytest.warns(kernel_restart.KernelRestarted, match="died before it answered"):
+        assert kernel_restart.restarting(Starts(deaths=1))() == ("manager", "client")
+    assert len(log.read_text().splitlines()) == 1
+
+
 def test_a_kernel_that_dies_every_time_still_fails_after_the_last_attempt() -> None:
     notes: list[str] = []
     start = Starts(deaths=10)

@@ -124,7 +124,7 @@ RUNTIME_ONLY = {
 # declared in the dev extra (which `make` installs), never as runtime requirements.
 OPTIONAL_IMPORTS = {
     "playwright": "support.workbook.browser: lesson 06's screenshot, skipped cleanly where absent",
-    "nbval": "support.workbook.kernel_restart: make class-load's nbval plugin, loaded only where nbval runs",
+    "nbval": "support.workbook.kernel_restart: the nbval plugin of make test and make class-load, loaded only where nbval runs",
 }
 
 

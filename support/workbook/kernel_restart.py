@@ -9,25 +9,33 @@ learner sees a restart. This plugin does the same for nbval, and writes one line
 ``$WORKBOOK_KERNEL_RESTARTS`` names (pytest captures stderr), which ``class_load`` counts. A kernel that dies
 every time still fails the notebook.
 
-Used by :mod:`support.workbook.class_load` only (``-p support.workbook.kernel_restart``); ``make test`` runs
-nbval without it.
+Loaded wherever nbval runs (``-p support.workbook.kernel_restart``): by :mod:`support.workbook.class_load`, and
+by ``make test`` and ``make nbval``, where one notebook's kernel (solutions/03) died this way in a fresh-clone CI
+run on 3.12, with three pytest workers on two cores. Each restart is also a :class:`KernelRestarted` warning, so
+pytest's warnings summary shows it.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ATTEMPTS", "LOG_ENV", "restarting"]
+__all__ = ["ATTEMPTS", "LOG_ENV", "KernelRestarted", "restarting"]
 
 ATTEMPTS = 3  # Jupyter Server's restarter tries 5 times; 3 is plenty for a port taken once
 LOG_ENV = "WORKBOOK_KERNEL_RESTARTS"  # the file each restart's line is added to
 _DIED = "Kernel died before replying to kernel_info"
 
 
+class KernelRestarted(UserWarning):
+    """A notebook's kernel died before it answered and was started again."""
+
+
 def _note(line: str) -> None:
+    warnings.warn(line, KernelRestarted, stacklevel=3)
     if log := os.environ.get(LOG_ENV):
         with Path(log).open("a", encoding="utf-8") as file:
             file.write(line + "\n")
