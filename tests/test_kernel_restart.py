@@ -64,11 +64,14 @@ def test_any_other_error_goes_through_at_once() -> None:
 def test_the_plugin_wraps_nbvals_kernel_start_once(monkeypatch: pytest.MonkeyPatch) -> None:
     import nbval.kernel
 
-    original = nbval.kernel.start_new_kernel
-    monkeypatch.setattr(nbval.kernel, "start_new_kernel", original)  # put back after the test
+    # nbval's own start, unwrapped: make test loads the plugin, so the one in nbval.kernel may be wrapped already
+    original = Starts(deaths=1)
+    monkeypatch.setattr(nbval.kernel, "start_new_kernel", original)  # the real one is put back after the test
     kernel_restart.pytest_configure(None)
     wrapped = nbval.kernel.start_new_kernel
     assert wrapped is not original
+    with pytest.warns(kernel_restart.KernelRestarted):
+        assert wrapped() == ("manager", "client") and original.calls == 2
     kernel_restart.pytest_configure(None)  # a second configure (xdist, a rerun) does not wrap it twice
     assert nbval.kernel.start_new_kernel is wrapped
 
