@@ -1,4 +1,4 @@
-"""A pytest plugin for ``make class-load``: start a notebook's kernel again when it dies before it answers.
+"""A pytest plugin for nbval (``make test``, ``make class-load``): start a kernel again when it dies at start.
 
 A kernel's ports are picked by the Jupyter client (bind to port 0, note the number, let go) and bound by the
 kernel a second or two later, once Python has imported it. With eight learners on two cores, each lesson opening
