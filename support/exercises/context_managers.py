@@ -157,6 +157,14 @@ async def check_loop_watch(loop_watch: Callable[[], Any]) -> str:
             )
         )
     free_gap = _require_gap(watch)
+    # A crowded machine can hold even a free loop past the bound once (a CI run on 3.12 did): the free block
+    # gets three tries. An answer that measures the whole block never gets under the bound.
+    for _ in range(2):
+        if free_gap < 6 * _TICK:
+            break
+        watch, leftovers, _ = await _watched(loop_watch, free)
+        _require_no_heartbeat_left(leftovers, "after the block")
+        free_gap = _require_gap(watch)
     require(
         free_gap < 6 * _TICK,
         "with the loop free (await asyncio.sleep inside the block), longest_gap should be about one tick of "
